@@ -1,0 +1,114 @@
+"""Generation settings: parsed from flags or a YAML/JSON file, validated, and stored whole in `meta`.
+
+The same GenerationConfig and seed always produce the same benchmark content.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from generators.categories import GENERATED, parse_generated_categories
+from generators.errors import ConfigError
+
+CONVOMEM_SIZES: tuple[int, ...] = (1, 2, 3, 4, 5, 6, 10, 20, 30, 50, 70, 100, 150, 200, 300)
+
+
+@dataclass(frozen=True)
+class GenerationConfig:
+    seed: int = 7
+    personas: int = 4
+    sizes: tuple[int, ...] = CONVOMEM_SIZES
+    categories: tuple[str, ...] = GENERATED
+    questions_per_category: int = 4  # per persona
+    max_evidence: int = 6  # multi-evidence questions draw 1..max_evidence (within each category's range)
+    questions_per_history: int = 8  # questions that share one history chain (ConvoMem packs up to 100)
+    templates: str | None = None  # a user template pack directory, layered over the built-in pack
+    start_date: str = "2024-01-08"  # the first conversation day
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), sort_keys=True)
+
+
+def parse_sizes(value: str | list | tuple | int) -> tuple[int, ...]:
+    """Sizes from '1,2,10' or a list; each must be a whole number >= 1. Returned sorted, unique."""
+    items = value.split(",") if isinstance(value, str) else value if isinstance(value, (list, tuple)) else [value]
+    sizes = []
+    for item in items:
+        text = str(item).strip()
+        try:
+            size = int(text)
+        except ValueError:
+            raise ConfigError(f"invalid size {text!r}: sizes are whole numbers of conversations >= 1") from None
+        if size <= 0:
+            raise ConfigError(f"invalid size {size}: sizes are whole numbers of conversations >= 1")
+        sizes.append(size)
+    if not sizes:
+        raise ConfigError("no sizes given")
+    return tuple(sorted(set(sizes)))
+
+
+_INT_FIELDS = ("seed", "personas", "questions_per_category", "max_evidence", "questions_per_history")
+
+
+def build_config(values: dict[str, Any]) -> GenerationConfig:
+    """Validate raw values (from flags or a file) into a GenerationConfig; unknown keys are errors."""
+    known = {f.name for f in dataclasses.fields(GenerationConfig)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ConfigError(f"unknown setting {unknown[0]!r}; valid: {', '.join(sorted(known))}")
+    out: dict[str, Any] = {}
+    for name in _INT_FIELDS:
+        if name in values and values[name] is not None:
+            try:
+                out[name] = int(values[name])
+            except (TypeError, ValueError):
+                raise ConfigError(f"invalid {name} {values[name]!r}: expected a whole number") from None
+    for name, low in (("personas", 1), ("questions_per_category", 1), ("questions_per_history", 1)):
+        if name in out and out[name] < low:
+            raise ConfigError(f"invalid {name} {out[name]}: must be >= {low}")
+    if "max_evidence" in out and not 1 <= out["max_evidence"] <= 6:
+        raise ConfigError(f"invalid max_evidence {out['max_evidence']}: must be 1 to 6")
+    if values.get("sizes") is not None:
+        out["sizes"] = parse_sizes(values["sizes"])
+    if values.get("categories") is not None:
+        out["categories"] = tuple(parse_generated_categories(values["categories"]))
+    if values.get("templates") is not None:
+        templates = Path(str(values["templates"]))
+        if not templates.is_dir():
+            raise ConfigError(f"templates: {templates} is not a directory")
+        out["templates"] = str(templates)
+    if values.get("start_date") is not None:
+        from datetime import date
+
+        try:
+            date.fromisoformat(str(values["start_date"]))
+        except ValueError:
+            raise ConfigError(f"invalid start_date {values['start_date']!r}: expected YYYY-MM-DD") from None
+        out["start_date"] = str(values["start_date"])
+    return GenerationConfig(**out)
+
+
+def load_config_file(path: str | Path) -> dict[str, Any]:
+    """Read a YAML or JSON config file into raw values (validated later by build_config)."""
+    p = Path(path)
+    try:
+        text = p.read_text()
+    except OSError as exc:
+        raise ConfigError(f"{p}: cannot read config ({exc.strerror})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"{p}: malformed config{where}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{p}: config must be a mapping of setting: value")
+    return {str(k).replace("-", "_"): v for k, v in data.items()}

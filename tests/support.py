@@ -1,0 +1,108 @@
+"""Shared test helpers: a tiny hand-built benchmark and mock model outputs that carry usage.
+
+The tiny benchmark is written row by row through generators.store, so tests of readers (dataset,
+solvers, validation, analysis) do not depend on the generator.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from generators.store import atomic_store, insert_rows, write_meta
+from generators.tokens import estimate_tokens
+
+ABSTAIN = "There is no information in prior conversations to answer this question."
+
+# conversation id -> (kind, topic, day offset, [(speaker, text), ...])
+TINY_CONVERSATIONS = {
+    "p000-c0000": ("filler", "pasta recipe", 0, [
+        ("user", "Could you give me a quick weeknight pasta recipe with spinach?"),
+        ("assistant", "Sure: saute garlic in olive oil, wilt the spinach, toss with penne and parmesan."),
+    ]),
+    "p000-c0001": ("evidence", "chew toys", 1, [
+        ("user", "Biscuit chewed my running shoes again, what chew toys hold up for a beagle?"),
+        ("assistant", "Try a heavy rubber toy you can stuff with treats; it keeps a beagle busy for a while."),
+    ]),
+    "p000-c0002": ("filler", "packing list", 3, [
+        ("user", "What should I pack for a rainy weekend hiking trip?"),
+        ("assistant", "A waterproof shell, spare socks, a warm layer and a dry bag for your phone."),
+    ]),
+}
+TINY_START = datetime(2024, 1, 8, 9, 0)
+TINY_ASKED_AT = datetime(2024, 1, 20, 12, 0)
+
+
+def build_tiny_store(path: str | Path) -> Path:
+    """Write a one-persona benchmark: 3 conversations, histories of size 1 and 3, three questions."""
+    path = Path(path)
+    conv_cols = {k: [] for k in ("conversation_id", "persona_id", "started_at", "topic", "kind")}
+    msg_cols = {k: [] for k in ("message_id", "conversation_id", "position", "speaker", "text", "sent_at", "tokens")}
+    for cid, (kind, topic, day, turns) in TINY_CONVERSATIONS.items():
+        start = TINY_START + timedelta(days=day)
+        for col, val in zip(conv_cols, (cid, "p000", start, topic, kind)):
+            conv_cols[col].append(val)
+        for pos, (speaker, text) in enumerate(turns):
+            row = (f"{cid}-m{pos:02d}", cid, pos, speaker, text, start + timedelta(minutes=pos), estimate_tokens(text))
+            for col, val in zip(msg_cols, row):
+                msg_cols[col].append(val)
+    histories = {"p000-h00-n0001": ["p000-c0001"], "p000-h00-n0003": ["p000-c0000", "p000-c0001", "p000-c0002"]}
+    tokens = dict(zip(msg_cols["message_id"], msg_cols["tokens"]))
+    with atomic_store(path, force=True) as con:
+        write_meta(con, {"seed": 0, "source": "tests.support", "config": {"tiny": True}})
+        insert_rows(con, "personas", {"persona_id": ["p000"], "name": ["Maya Chen"],
+                                      "attributes": ['{"home_city": "Leeds", "job": "nurse"}']})
+        insert_rows(con, "conversations", conv_cols)
+        insert_rows(con, "messages", msg_cols)
+        insert_rows(con, "facts", {
+            "fact_id": ["p000-f0000"], "persona_id": ["p000"], "subject": ["user"], "slot": ["pet_name"],
+            "value": ["Biscuit"], "valid_from": [TINY_START + timedelta(days=1)], "valid_to": [None],
+            "superseded_by": [None], "message_id": ["p000-c0001-m00"],
+        })
+        insert_rows(con, "questions", {
+            "question_id": ["p000-q0000", "p000-q0001", "p000-q0002"],
+            "persona_id": ["p000"] * 3,
+            "category": ["user_facts", "abstention", "temporal"],
+            "question_type": ["user_facts/pet_name", "abstention/cat_name", "temporal/weekday"],
+            "text": ["What's my pup called again?", "What's my cat's name?",
+                     "What day of the week did my dog wreck my shoes?"],
+            "answer": ["Biscuit", ABSTAIN, "Tuesday"],
+            "aliases": [[], [], ["Tue"]],
+            "rubric": [None, None, None],
+            "answer_kind": ["text", "abstention", "text"],
+            "slot": ["pet_name", "cat_name", None],
+            "asked_at": [TINY_ASKED_AT] * 3,
+            "is_abstention": [False, True, False],
+            "evidence_count": [1, 1, 1],
+            "word_overlap": [0.0, 0.0, 0.2],
+        })
+        insert_rows(con, "evidence", {
+            "question_id": ["p000-q0000", "p000-q0001", "p000-q0002"],
+            "message_id": ["p000-c0001-m00"] * 3,
+            "ordinal": [0, 0, 0],
+        })
+        insert_rows(con, "histories", {
+            "history_id": list(histories), "persona_id": ["p000"] * 2, "chain_id": ["p000-h00"] * 2,
+            "size": [len(v) for v in histories.values()],
+            "tokens": [sum(t for m, t in tokens.items() if m.rsplit("-", 1)[0] in v) for v in histories.values()],
+        })
+        hc = {"history_id": [], "position": [], "conversation_id": []}
+        hq = {"history_id": [], "question_id": []}
+        for hid, convs in histories.items():
+            for pos, cid in enumerate(convs):
+                hc["history_id"].append(hid); hc["position"].append(pos); hc["conversation_id"].append(cid)
+            for qid in ("p000-q0000", "p000-q0001", "p000-q0002"):
+                hq["history_id"].append(hid); hq["question_id"].append(qid)
+        insert_rows(con, "history_conversations", hc)
+        insert_rows(con, "history_questions", hq)
+    return path
+
+
+def mock_output(content: str, input_tokens: int = 10, output_tokens: int = 5, stop_reason: str = "stop"):
+    """A mockllm ModelOutput with usage set, so Inspect never reaches for tiktoken (offline)."""
+    from inspect_ai.model import ModelOutput, ModelUsage
+
+    out = ModelOutput.from_content(model="mockllm/model", content=content, stop_reason=stop_reason)
+    out.usage = ModelUsage(input_tokens=input_tokens, output_tokens=output_tokens,
+                           total_tokens=input_tokens + output_tokens)
+    return out
