@@ -1,0 +1,139 @@
+"""DuckDB benchmark -> Inspect Samples: one per (solver, history, question), ids and metadata only.
+
+Samples never carry history text (solvers load it from the store), so logs stay small. Samples are
+grouped by history, then solver, then question, so the questions sharing a history run back to back and
+an in-process model reuses the history's KV cache. Limits pick the same chains and questions at every
+size, so accuracy curves across sizes stay paired.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+
+from inspect_ai.dataset import Sample
+
+from generators.categories import CATEGORIES
+from generators.errors import ConfigError
+from generators.store import open_store
+
+_ROWS_SQL = """
+SELECT h.history_id, h.chain_id, h.persona_id, h.size, h.tokens,
+       q.question_id, q.category, q.question_type, q.text, q.answer, q.aliases, q.rubric,
+       q.answer_kind, q.asked_at, q.is_abstention, q.evidence_count,
+       coalesce(list(e.message_id ORDER BY e.ordinal) FILTER (WHERE e.message_id IS NOT NULL), []) AS evidence_ids
+FROM histories h
+JOIN history_questions hq ON hq.history_id = h.history_id
+JOIN questions q ON q.question_id = hq.question_id
+LEFT JOIN evidence e ON e.question_id = q.question_id
+GROUP BY ALL
+ORDER BY h.size, h.chain_id, h.history_id, q.question_id
+"""
+_COLUMNS = ("history_id", "chain_id", "persona_id", "size", "history_tokens", "question_id", "category",
+            "question_type", "text", "answer", "aliases", "rubric", "answer_kind", "asked_at", "is_abstention",
+            "evidence_count", "evidence_ids")
+
+
+def read_rows(db: str | Path) -> list[dict]:
+    """Every (history, question) pair of the benchmark with the question's fields and evidence ids."""
+    con = open_store(db, read_only=True)
+    try:
+        return [dict(zip(_COLUMNS, row)) for row in con.execute(_ROWS_SQL).fetchall()]
+    finally:
+        con.close()
+
+
+def load_samples(
+    db: str | Path,
+    *,
+    solvers: Sequence[str] = ("full_context",),
+    sizes: Sequence[int] | None = None,
+    categories: Sequence[str] | None = None,
+    histories_per_size: int | None = None,
+    questions_per_history: int | None = None,
+) -> list[Sample]:
+    """Samples for `solvers` over the chosen sizes and categories (None = all in the benchmark).
+
+    histories_per_size: the first N chains (by id) at each size; questions_per_history: the first N
+    questions of each history, taken round-robin over categories so a cut keeps every category.
+    """
+    db = str(Path(db).resolve())
+    rows = read_rows(db)
+    rows = _filter(db, rows, sizes, categories)
+    by_history: dict[str, list[dict]] = defaultdict(list)
+    for row in rows:
+        by_history[row["history_id"]].append(row)
+    histories = list(by_history)  # already ordered by size, chain
+    if histories_per_size is not None:
+        per_size: dict[int, int] = defaultdict(int)
+        kept = []
+        for hid in histories:
+            size = by_history[hid][0]["size"]
+            if per_size[size] < histories_per_size:
+                per_size[size] += 1
+                kept.append(hid)
+        histories = kept
+    samples = []
+    for hid in histories:
+        questions = _round_robin(by_history[hid])[:questions_per_history]
+        for solver in solvers:
+            samples.extend(_sample(db, solver, row) for row in questions)
+    return samples
+
+
+def _filter(db: str, rows: list[dict], sizes, categories) -> list[dict]:
+    if not rows:
+        raise ConfigError(f"{db}: the benchmark has no histories with questions")
+    if sizes is not None:
+        available = sorted({r["size"] for r in rows})
+        missing = [s for s in sizes if s not in available]
+        if missing:
+            raise ConfigError(f"size {missing[0]} not in {db}; available: {', '.join(map(str, available))}")
+        rows = [r for r in rows if r["size"] in set(sizes)]
+    if categories is not None:
+        present = sorted({r["category"] for r in rows})
+        missing = [c for c in categories if c not in present]
+        if missing:
+            raise ConfigError(f"category {missing[0]!r} has no questions in {db}; present: {', '.join(present)}")
+        rows = [r for r in rows if r["category"] in set(categories)]
+    return rows
+
+
+def _round_robin(rows: list[dict]) -> list[dict]:
+    """Questions ordered 1st of each category, 2nd of each category, ... (categories in canonical order)."""
+    order = {name: i for i, name in enumerate(CATEGORIES)}
+    rank: dict[str, int] = defaultdict(int)
+    keyed = []
+    for row in rows:  # rows come sorted by question_id
+        keyed.append(((rank[row["category"]], order.get(row["category"], len(order)), row["category"]), row))
+        rank[row["category"]] += 1
+    return [row for _, row in sorted(keyed, key=lambda kr: kr[0])]
+
+
+def _sample(db: str, solver: str, row: dict) -> Sample:
+    return Sample(
+        id=f"{solver}:{row['history_id']}:{row['question_id']}",
+        input=row["text"],
+        target=[row["answer"], *row["aliases"]],
+        metadata={
+            "db": db,
+            "history_id": row["history_id"],
+            "chain_id": row["chain_id"],
+            "persona_id": row["persona_id"],
+            "size": row["size"],
+            "history_tokens": row["history_tokens"],
+            "question_id": row["question_id"],
+            "category": row["category"],
+            "question_type": row["question_type"],
+            "answer_kind": row["answer_kind"],
+            "answer": row["answer"],
+            "aliases": list(row["aliases"]),
+            "rubric": row["rubric"] or "",
+            "is_abstention": bool(row["is_abstention"]),
+            "evidence_count": row["evidence_count"],
+            "evidence_ids": list(row["evidence_ids"]),
+            "asked_at": row["asked_at"].isoformat(),
+            "solver": solver,
+        },
+    )

@@ -1,0 +1,71 @@
+"""BM25 over the units of one history, with bm25s and the PyStemmer English stemmer.
+
+Corpus and queries go through the same tokenizer (lower case, English stopwords, Snowball stemming),
+and ties are broken by chronological order so rankings are deterministic. An index is built once per
+(history, unit) and shared by every question of that history, across threads.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from dataclasses import dataclass
+
+import bm25s
+import numpy as np
+import Stemmer
+
+from evals.history import History
+from evals.retrieval.units import Unit, split_units
+
+
+@dataclass(frozen=True)
+class Hit:
+    rank: int  # 0 = best
+    index: int  # position of the unit in the history (chronological)
+    unit: Unit
+    score: float
+
+
+class BM25Index:
+    """A bm25s index over a list of units; `search` returns the top-k units with scores."""
+
+    def __init__(self, units: list[Unit]):
+        if not units:
+            raise ValueError("cannot index an empty history")
+        self.units = units
+        self._stemmer = Stemmer.Stemmer("english")
+        self._lock = threading.Lock()  # PyStemmer objects are not thread-safe
+        self._retriever = bm25s.BM25()
+        self._retriever.index(self._tokenize([u.text for u in units]), show_progress=False)
+
+    def _tokenize(self, texts: list[str]) -> list[list[str]]:
+        with self._lock:
+            return bm25s.tokenize(texts, stopwords="en", stemmer=self._stemmer, return_ids=False, show_progress=False)
+
+    def scores(self, query: str) -> np.ndarray:
+        tokens = [t for t in self._tokenize([query])[0] if t in self._retriever.vocab_dict]
+        if not tokens:
+            return np.zeros(len(self.units), dtype=np.float32)
+        return self._retriever.get_scores(tokens)
+
+    def search(self, query: str, k: int) -> list[Hit]:
+        """The best min(k, corpus size) units for `query`; equal scores go to the earlier unit."""
+        scores = self.scores(query)
+        order = np.argsort(-scores, kind="stable")[: max(0, min(k, len(self.units)))]
+        return [Hit(rank, int(i), self.units[int(i)], float(scores[i])) for rank, i in enumerate(order)]
+
+
+_cache: "weakref.WeakKeyDictionary[History, dict[str, BM25Index]]" = weakref.WeakKeyDictionary()
+_cache_lock = threading.Lock()
+
+
+def index_for(history: History, unit: str) -> BM25Index:
+    """The index of `history` split into `unit`s, built on first use and then reused."""
+    with _cache_lock:
+        per_history = _cache.setdefault(history, {})
+        index = per_history.get(unit)
+        if index is None:
+            index = BM25Index(split_units(history, unit))
+            per_history[unit] = index
+    return index

@@ -1,0 +1,28 @@
+"""Solvers that decide what the model sees: the whole history, retrieved pieces, the evidence, or nothing."""
+
+from __future__ import annotations
+
+from inspect_ai.solver import Solver
+
+from evals.solvers.compare import compare
+from evals.solvers.full_context import full_context
+from evals.solvers.no_context import no_context
+from evals.solvers.oracle import oracle
+from evals.solvers.rag import rag
+from evals.task_options import SOLVER_NAMES
+
+
+def build_solver(name: str, *, k: int = 5, unit: str = "round", max_context_tokens: int | None = None) -> Solver:
+    """One solver by name, taking only the options it uses."""
+    if name == "full_context":
+        return full_context(max_context_tokens=max_context_tokens)
+    if name == "rag":
+        return rag(k=k, unit=unit, max_context_tokens=max_context_tokens)
+    if name == "oracle":
+        return oracle(max_context_tokens=max_context_tokens)
+    if name == "no_context":
+        return no_context()
+    raise ValueError(f"unknown solver {name!r}; valid: {', '.join(SOLVER_NAMES)}")
+
+
+__all__ = ["SOLVER_NAMES", "build_solver", "compare", "full_context", "no_context", "oracle", "rag"]

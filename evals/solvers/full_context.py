@@ -1,0 +1,51 @@
+"""full_context: the whole history, oldest first, then the question.
+
+When the history does not fit the model's window, the most recent conversations that fit are kept and
+the truncation is recorded (never silently). The rendering is cached per history, so every question of a
+history gets a byte-identical prefix.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+
+from inspect_ai.solver import Generate, Solver, TaskState, solver
+
+from evals.context import RenderedContext, keep_recent, render
+from evals.history import History, load_history
+from evals.solvers.prompt import answer_message, budget_for, record
+
+_renders: "weakref.WeakKeyDictionary[History, dict[int | None, tuple[RenderedContext, int]]]" = (
+    weakref.WeakKeyDictionary())
+_lock = threading.Lock()
+
+
+def fitted_history(history: History, budget: int | None) -> tuple[RenderedContext, int]:
+    """The rendered history within `budget` tokens and the number of (oldest) conversations dropped."""
+    with _lock:
+        per_history = _renders.setdefault(history, {})
+        if budget not in per_history:
+            kept, dropped = keep_recent(history.conversations, budget)
+            ids = [m.message_id for c in kept for m in c.messages] if dropped else None
+            per_history[budget] = (render(history, ids), dropped)
+        return per_history[budget]
+
+
+@solver
+def full_context(max_context_tokens: int | None = None, cache_history: bool = True) -> Solver:
+    """Answer from the whole history (recent part if it overflows `max_context_tokens` / the model window).
+
+    Args:
+      max_context_tokens: the model's context window; default: the offline provider's table, else unlimited.
+      cache_history: mark the history part as a prompt-cache breakpoint (Anthropic); shared by all questions.
+    """
+
+    async def solve(state: TaskState, generate: Generate) -> TaskState:
+        history = load_history(state.metadata["db"], state.metadata["history_id"])
+        context, dropped = fitted_history(history, budget_for(max_context_tokens))
+        state.messages = [answer_message(state, context, cache_history=cache_history)]
+        record(state, "full_context", context, truncated=dropped > 0, dropped_conversations=dropped)
+        return await generate(state)
+
+    return solve
