@@ -1,0 +1,34 @@
+"""Importers of public benchmark formats (LongMemEval, LoCoMo, ConvoMem) into the memcurve store.
+
+`memcurve import FORMAT PATH --out DB` calls `import_dataset`; each format lives in its own module.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from generators.errors import InputFormatError
+
+FORMATS = ("longmemeval", "locomo", "convomem")
+
+
+def import_dataset(fmt: str, path: Path, out: Path, *, force: bool = False) -> str:
+    """Import the dataset at `path` (a file, or for ConvoMem also a folder) into `out`; return a summary."""
+    path = Path(path)
+    if fmt not in FORMATS:
+        raise InputFormatError(f"unknown import format {fmt!r}; valid: {', '.join(FORMATS)}")
+    if not path.exists():
+        raise InputFormatError(f"{path}: no such file or folder")
+    if path.is_dir() and fmt != "convomem":
+        raise InputFormatError(f"{path}: is a folder; {fmt} imports one JSON file")
+    if fmt == "longmemeval":
+        from generators.importers.longmemeval import import_longmemeval
+
+        return import_longmemeval(path, Path(out), force=force)
+    if fmt == "locomo":
+        from generators.importers.locomo import import_locomo
+
+        return import_locomo(path, Path(out), force=force)
+    from generators.importers.convomem import import_convomem
+
+    return import_convomem(path, Path(out), force=force)

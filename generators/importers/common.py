@@ -1,0 +1,294 @@
+"""Shared pieces of the public-dataset importers: errors that name the record, row batches, dates, meta.
+
+Every importer reads one dataset format and writes the tables of generators.schema through
+`atomic_store` (so a failed import leaves nothing behind) in batches of column lists (`insert_rows`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from generators.errors import InputFormatError
+from generators.store import insert_rows, write_meta
+from generators.tokens import estimate_tokens
+
+IMPORTER_VERSION = "1"
+SPEAKERS = ("user", "assistant")
+# DuckDB's default memory limit is most of the machine; an import only needs a small buffer pool.
+DUCKDB_MEMORY_LIMIT = "384MB"
+
+
+# ----------------------------------------------------------------------------------------------- errors
+@dataclass(frozen=True)
+class Where:
+    """A record of an input file, so every error names the file, the record and the field at fault."""
+
+    file: str
+    record: str  # e.g. "record 17 (question_id 'abc')"
+
+    def error(self, field_name: str, problem: str = "missing") -> InputFormatError:
+        return InputFormatError(f"{self.file}: {self.record}: field {field_name!r} {problem}")
+
+    def get(self, obj: Mapping, key: str, kinds: type | tuple[type, ...], *, path: str = "") -> Any:
+        """obj[key], checked to be one of `kinds` (bool is never accepted as a number)."""
+        name = f"{path}{key}"
+        if not isinstance(obj, Mapping) or key not in obj or obj[key] is None:
+            raise self.error(name)
+        value = obj[key]
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in _as_tuple(kinds)):
+            raise self.error(name, f"has type {type(value).__name__}, expected {_kind_names(kinds)}")
+        return value
+
+    def get_first(self, obj: Mapping, keys: tuple[str, ...], kinds: type | tuple[type, ...]) -> Any:
+        """The first of several accepted spellings of a field (e.g. evidence_items / evidenceItems)."""
+        for key in keys:
+            if isinstance(obj, Mapping) and obj.get(key) is not None:
+                return self.get(obj, key, kinds)
+        raise self.error(" or ".join(keys))
+
+
+def _as_tuple(kinds: type | tuple[type, ...]) -> tuple[type, ...]:
+    return kinds if isinstance(kinds, tuple) else (kinds,)
+
+
+def _kind_names(kinds: type | tuple[type, ...]) -> str:
+    names = {str: "string", int: "integer", float: "number", list: "list", dict: "object", bool: "boolean"}
+    return " or ".join(names.get(k, k.__name__) for k in _as_tuple(kinds))
+
+
+def scalar_text(where: Where, obj: Mapping, key: str) -> str:
+    """A text field that some records hold as a number (LongMemEval and LoCoMo answers): always str."""
+    value = where.get(obj, key, (str, int, float))
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value)
+
+
+# ------------------------------------------------------------------------------------------------ dates
+_LME_DATE = re.compile(r"^\s*(\d{4})/(\d{1,2})/(\d{1,2})\s*(?:\([A-Za-z]{2,9}\))?\s*(\d{1,2}):(\d{2})\s*$")
+_LOCOMO_DATE = re.compile(
+    r"^\s*(\d{1,2}):(\d{2})\s*([ap])\.?m\.?\s+on\s+(\d{1,2})\s+([A-Za-z]+)\.?,?\s+(\d{4})\s*$", re.IGNORECASE
+)
+_MONTHS = {m: i for i, m in enumerate(
+    ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+     "november", "december"), start=1)}
+
+
+def parse_longmemeval_date(where: Where, field_name: str, text: Any) -> datetime:
+    """'2023/05/30 (Tue) 23:40' -> datetime (the weekday in brackets is informative only)."""
+    match = _LME_DATE.match(text) if isinstance(text, str) else None
+    if match is None:
+        raise where.error(field_name, f"is not a date like '2023/05/30 (Tue) 23:40': {text!r}")
+    year, month, day, hour, minute = map(int, match.groups())
+    return _checked_datetime(where, field_name, text, year, month, day, hour, minute)
+
+
+def parse_locomo_date(where: Where, field_name: str, text: Any) -> datetime:
+    """'1:56 pm on 8 May, 2023' -> datetime (full or three-letter month names)."""
+    match = _LOCOMO_DATE.match(text) if isinstance(text, str) else None
+    month = _month_number(match.group(5)) if match else None
+    if match is None or month is None:
+        raise where.error(field_name, f"is not a date like '1:56 pm on 8 May, 2023': {text!r}")
+    hour, minute = int(match.group(1)), int(match.group(2))
+    if not 1 <= hour <= 12:
+        raise where.error(field_name, f"has hour {hour} on a 12-hour clock: {text!r}")
+    hour = hour % 12 + (12 if match.group(3).lower() == "p" else 0)
+    return _checked_datetime(where, field_name, text, int(match.group(6)), month, int(match.group(4)), hour, minute)
+
+
+def _month_number(name: str) -> int | None:
+    name = name.lower()
+    for full, number in _MONTHS.items():
+        if name == full or (len(name) >= 3 and full.startswith(name)):
+            return number
+    return None
+
+
+def _checked_datetime(where: Where, field_name: str, text: str, *parts: int) -> datetime:
+    try:
+        return datetime(*parts)
+    except ValueError:
+        raise where.error(field_name, f"is not a valid date: {text!r}") from None
+
+
+# ------------------------------------------------------------------------------------------ text helpers
+_WORD = re.compile(r"[a-z0-9]+")
+_STOPWORDS = frozenset(
+    "a about above after again against all am an and any are as at be because been before being below between "
+    "both but by can could did do does doing down during each few for from further had has have having he her "
+    "here hers herself him himself his how i if in into is it its itself just me more most my myself no nor not "
+    "now of off on once only or other our ours ourselves out over own same she should so some such than that the "
+    "their theirs them themselves then there these they this those through to too under until up very was we were "
+    "what when where which while who whom why will with would you your yours yourself yourselves "
+    "also ever get got like one tell told remember recall said say mentioned again did didn know".split()
+)
+
+
+def content_words(text: str) -> set[str]:
+    """Lower-cased words of 3+ characters that are not stop words."""
+    return {w for w in _WORD.findall(text.lower()) if len(w) > 2 and w not in _STOPWORDS}
+
+
+def word_overlap(question: str, evidence_texts: Iterable[str]) -> float:
+    """Share of the question's content words that also occur in its evidence (0..1; 0 without evidence)."""
+    asked = content_words(question)
+    if not asked:
+        return 0.0
+    seen: set[str] = set()
+    for text in evidence_texts:
+        seen |= content_words(text)
+    return round(len(asked & seen) / len(asked), 4)
+
+
+def answer_kind(answer: str) -> str:
+    """'number' for a bare number, else 'text' (dates in these datasets are free text)."""
+    return "number" if re.fullmatch(r"-?\d+(?:\.\d+)?", answer.strip()) else "text"
+
+
+# --------------------------------------------------------------------------------------------- row batches
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "personas": ("persona_id", "name", "attributes"),
+    "conversations": ("conversation_id", "persona_id", "started_at", "topic", "kind"),
+    "messages": ("message_id", "conversation_id", "position", "speaker", "text", "sent_at", "tokens"),
+    "questions": ("question_id", "persona_id", "category", "question_type", "text", "answer", "aliases", "rubric",
+                  "answer_kind", "slot", "asked_at", "is_abstention", "evidence_count", "word_overlap"),
+    "evidence": ("question_id", "message_id", "ordinal"),
+    "histories": ("history_id", "persona_id", "chain_id", "size", "tokens"),
+    "history_conversations": ("history_id", "position", "conversation_id"),
+    "history_questions": ("history_id", "question_id"),
+}
+
+
+@dataclass
+class Rows:
+    """Column lists per table, flushed to DuckDB in batches so memory stays bounded on huge inputs."""
+
+    con: duckdb.DuckDBPyConnection
+    batch_messages: int = 20_000
+    counts: Counter = field(default_factory=Counter)
+    _cols: dict[str, dict[str, list]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._reset()
+
+    def _reset(self) -> None:
+        self._cols = {t: {c: [] for c in cols} for t, cols in COLUMNS.items()}
+
+    def add(self, table: str, *values: Any) -> None:
+        cols = self._cols[table]
+        for name, value in zip(cols, values, strict=True):
+            cols[name].append(value)
+        self.counts[table] += 1
+
+    def persona(self, persona_id: str, name: str, attributes: Mapping[str, Any]) -> None:
+        self.add("personas", persona_id, name, json.dumps(attributes, sort_keys=True, ensure_ascii=False))
+
+    def message(self, message_id: str, conversation_id: str, position: int, speaker: str, text: str,
+                sent_at: datetime) -> int:
+        """Add a message and return its token estimate (histories sum them)."""
+        tokens = estimate_tokens(text)
+        self.add("messages", message_id, conversation_id, position, speaker, text, sent_at, tokens)
+        return tokens
+
+    def maybe_flush(self) -> None:
+        if len(self._cols["messages"]["message_id"]) >= self.batch_messages:
+            self.flush()
+
+    def flush(self) -> None:
+        for table, cols in self._cols.items():
+            if cols[next(iter(cols))]:
+                insert_rows(self.con, table, cols)
+        self._reset()
+
+
+def prepare_connection(con: duckdb.DuckDBPyConnection) -> None:
+    """Keep DuckDB's buffer pool small: imports stream, so a large pool only inflates peak memory."""
+    con.execute(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
+    con.execute("SET preserve_insertion_order = false")
+
+
+# ------------------------------------------------------------------------------------------ files and meta
+class HashingReader:
+    """A binary file wrapper that hashes what the JSON parser reads, so hashing costs no second pass."""
+
+    def __init__(self, raw) -> None:
+        self._raw = raw
+        self._sha = hashlib.sha256()
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._raw.read(size)
+        self._sha.update(data)
+        return data
+
+    def hexdigest(self) -> str:
+        """The file's sha256 (reads whatever the parser left, e.g. trailing whitespace)."""
+        while chunk := self._raw.read(1 << 20):
+            self._sha.update(chunk)
+        return self._sha.hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def first_json_char(path: Path) -> str:
+    """The first non-blank character of a JSON file ('[' or '{'), or '' for an empty file."""
+    with path.open("rb") as fh:
+        while chunk := fh.read(4096):
+            stripped = chunk.lstrip(b" \t\r\n\xef\xbb\xbf")
+            if stripped:
+                return chr(stripped[0])
+    return ""
+
+
+def write_import_meta(con: duckdb.DuckDBPyConnection, source: str, inputs: list[tuple[str, str]],
+                      faults: Mapping[str, Any]) -> None:
+    """meta for an import: source, input names and sha256, importer version, faults; seed/config empty."""
+    write_meta(con, {
+        "source": source,
+        "input": inputs[0][0] if len(inputs) == 1 else f"{len(inputs)} files",
+        "input_sha256": inputs[0][1] if len(inputs) == 1 else _combined_sha(inputs),
+        "input_files": [{"name": n, "sha256": h} for n, h in inputs],
+        "importer_version": IMPORTER_VERSION,
+        "import_faults": dict(faults),
+        "seed": "0",
+        "config": {},
+        "created_at": datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds"),
+    })
+
+
+def _combined_sha(inputs: list[tuple[str, str]]) -> str:
+    digest = hashlib.sha256()
+    for name, sha in inputs:
+        digest.update(f"{name}\t{sha}\n".encode())
+    return digest.hexdigest()
+
+
+def summary_text(source: str, out: Path, con: duckdb.DuckDBPyConnection, faults: Mapping[str, int]) -> str:
+    """The one-paragraph report an import prints: table counts, questions per category, faults."""
+    count = lambda table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: E731
+    per_category = con.execute(
+        "SELECT category, count(*) FROM questions GROUP BY category ORDER BY category").fetchall()
+    lines = [
+        f"imported {source} into {out}: {count('personas')} personas, {count('conversations')} conversations, "
+        f"{count('messages')} messages, {count('questions')} questions, {count('evidence')} evidence links, "
+        f"{count('histories')} histories",
+        "questions per category: " + (", ".join(f"{c} {n}" for c, n in per_category) or "none"),
+    ]
+    found = {k: v for k, v in faults.items() if v}
+    lines.append("faults: " + (", ".join(f"{k} {v}" for k, v in sorted(found.items())) if found else "none"))
+    return "\n".join(lines)

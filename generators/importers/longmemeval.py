@@ -1,0 +1,184 @@
+"""Import LongMemEval (oracle, S or M; original or cleaned) into a memcurve store.
+
+The file is one JSON array of instances, each with its own haystack. It is read with ijson one instance at
+a time (M is 2.7 GB), so memory holds one instance plus one batch of rows.
+
+Mapping, one instance at a time:
+- persona `lme-<question_id>` (each instance is its own user) and one history `lme-<question_id>-n<size>`
+  holding all haystack sessions in date order (the oracle file leaves them unsorted; ties keep file order);
+- conversation `<question_id>:<session_id>` (session ids repeat across instances; a session id repeated
+  inside one haystack, issue #54, gets `~2`, `~3`...), kind `evidence` for answer sessions else `filler`,
+  topic = the session id; message `<conversation_id>:<turn index>`, sent 1 s apart from the session date;
+- question id = the dataset's question_id; question_type verbatim; `_abs` in the id -> category abstention
+  (never keyed on question_type, which abstention items share with their base type);
+- evidence = the turns marked `has_answer: true`, in time order. An answer session with no marked turn adds
+  no turn evidence (as LongMemEval's retrieval metrics do). Only when a question has no marked turn at all
+  do the user turns of its answer sessions stand in, so session-level gold survives; those question ids are
+  listed in meta `longmemeval_session_level_evidence` so turn-level metrics can skip them.
+Known faults are kept and counted: question dates before the last session (issue #8), repeated session ids,
+answer sessions missing from the haystack.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import ijson
+
+from generators.errors import InputFormatError
+from generators.importers.common import (
+    SPEAKERS,
+    HashingReader,
+    Rows,
+    Where,
+    answer_kind,
+    first_json_char,
+    parse_longmemeval_date,
+    prepare_connection,
+    scalar_text,
+    summary_text,
+    word_overlap,
+    write_import_meta,
+)
+from generators.store import atomic_store, write_meta
+
+CATEGORY_BY_TYPE = {
+    "single-session-user": "user_facts",
+    "single-session-assistant": "assistant_facts",
+    "single-session-preference": "preferences",
+    "temporal-reasoning": "temporal",
+    "knowledge-update": "changing_facts",
+    "multi-session": "aggregation",
+}
+TURN_STEP = timedelta(seconds=1)
+
+FAULT_EARLY_QUESTION = "question date before last session"
+FAULT_DUPLICATE_SESSION = "repeated session ids"
+FAULT_MISSING_ANSWER_SESSION = "answer sessions missing from haystack"
+FAULT_SESSION_LEVEL = "questions with session-level evidence only"
+FAULT_NO_EVIDENCE = "questions without evidence"
+
+
+def import_longmemeval(path: Path, out: Path, *, force: bool = False) -> str:
+    """Stream a LongMemEval JSON array into `out`; return the summary. Raises InputFormatError on bad input."""
+    name = path.name
+    if first_json_char(path) != "[":
+        raise InputFormatError(f"{name}: expected a JSON array of LongMemEval instances")
+    faults: Counter = Counter()
+    session_level: list[str] = []
+    with atomic_store(out, force=force) as con:
+        prepare_connection(con)
+        rows = Rows(con)
+        seen_ids: set[str] = set()
+        index = -1
+        with path.open("rb") as raw:
+            reader = HashingReader(raw)
+            try:
+                for index, instance in enumerate(ijson.items(reader, "item", use_float=True)):
+                    qid = _add_instance(rows, name, index, instance, faults, session_level, seen_ids)
+                    seen_ids.add(qid)
+                    rows.maybe_flush()
+            except ijson.JSONError as exc:
+                where = f"after record {index}" if index >= 0 else "before the first record"
+                raise InputFormatError(f"{name}: malformed JSON {where} ({_first_line(exc)})") from None
+            sha = reader.hexdigest()
+        if index < 0:
+            raise InputFormatError(f"{name}: no LongMemEval instances in the array")
+        rows.flush()
+        write_import_meta(con, "longmemeval", [(name, sha)], faults)
+        write_meta(con, {"longmemeval_session_level_evidence": sorted(session_level)})
+        return summary_text("longmemeval", out, con, faults)
+
+
+def _add_instance(rows: Rows, name: str, index: int, inst: Any, faults: Counter, session_level: list[str],
+                  seen_ids: set[str]) -> str:
+    where = Where(name, f"record {index}")
+    if not isinstance(inst, dict):
+        raise InputFormatError(f"{name}: record {index}: expected an object, got {type(inst).__name__}")
+    qid = where.get(inst, "question_id", str)
+    where = Where(name, f"record {index} (question_id {qid!r})")
+    if qid in seen_ids:
+        raise where.error("question_id", "repeats an earlier record")
+    qtype = where.get(inst, "question_type", str)
+    if qtype not in CATEGORY_BY_TYPE:
+        raise where.error("question_type", f"is {qtype!r}; valid: {', '.join(CATEGORY_BY_TYPE)}")
+    question = where.get(inst, "question", str)
+    answer = scalar_text(where, inst, "answer")
+    asked_at = parse_longmemeval_date(where, "question_date", where.get(inst, "question_date", str))
+    session_ids = where.get(inst, "haystack_session_ids", list)
+    dates = where.get(inst, "haystack_dates", list)
+    sessions = where.get(inst, "haystack_sessions", list)
+    answer_ids = where.get(inst, "answer_session_ids", list)
+    for field_name, values in (("haystack_dates", dates), ("haystack_sessions", sessions)):
+        if len(values) != len(session_ids):
+            raise where.error(field_name, f"has {len(values)} entries but haystack_session_ids has {len(session_ids)}")
+    for k, sid in enumerate(session_ids):
+        if not isinstance(sid, str):
+            raise where.error(f"haystack_session_ids[{k}]", f"has type {type(sid).__name__}, expected string")
+    for k, sid in enumerate(answer_ids):
+        if not isinstance(sid, str):
+            raise where.error(f"answer_session_ids[{k}]", f"has type {type(sid).__name__}, expected string")
+    started = [parse_longmemeval_date(where, f"haystack_dates[{k}]", d) for k, d in enumerate(dates)]
+    answer_set = set(answer_ids)
+    faults[FAULT_MISSING_ANSWER_SESSION] += len(answer_set - set(session_ids))
+
+    persona_id = f"lme-{qid}"
+    history_id = f"{persona_id}-n{len(session_ids):04d}"
+    rows.persona(persona_id, f"LongMemEval {qid}", {"source": "longmemeval", "question_id": qid,
+                                                    "question_type": qtype})
+    marked: list[tuple[str, str]] = []  # (message id, text) of has_answer turns, in time order
+    answer_user_turns: list[tuple[str, str]] = []
+    used: Counter = Counter()
+    total_tokens = 0
+    for position, k in enumerate(sorted(range(len(session_ids)), key=lambda k: (started[k], k))):
+        sid = session_ids[k]
+        used[sid] += 1
+        conversation_id = f"{qid}:{sid}" if used[sid] == 1 else f"{qid}:{sid}~{used[sid]}"
+        faults[FAULT_DUPLICATE_SESSION] += used[sid] > 1
+        is_answer = sid in answer_set
+        rows.add("conversations", conversation_id, persona_id, started[k], sid, "evidence" if is_answer else "filler")
+        rows.add("history_conversations", history_id, position, conversation_id)
+        turns = sessions[k]
+        if not isinstance(turns, list):
+            raise where.error(f"haystack_sessions[{k}]", f"has type {type(turns).__name__}, expected list")
+        for t, turn in enumerate(turns):
+            path = f"haystack_sessions[{k}][{t}]."
+            role = where.get(turn, "role", str, path=path)
+            if role not in SPEAKERS:
+                raise where.error(f"{path}role", f"is {role!r}; valid: {', '.join(SPEAKERS)}")
+            content = where.get(turn, "content", str, path=path)
+            message_id = f"{conversation_id}:{t}"
+            total_tokens += rows.message(message_id, conversation_id, t, role, content, started[k] + t * TURN_STEP)
+            if turn.get("has_answer") is True:
+                marked.append((message_id, content))
+            elif is_answer and role == "user":
+                answer_user_turns.append((message_id, content))
+
+    evidence = marked
+    if not marked and answer_user_turns:
+        evidence = answer_user_turns
+        session_level.append(qid)
+        faults[FAULT_SESSION_LEVEL] += 1
+    faults[FAULT_NO_EVIDENCE] += not evidence
+    for ordinal, (message_id, _) in enumerate(evidence):
+        rows.add("evidence", qid, message_id, ordinal)
+    if started and asked_at < max(started):
+        faults[FAULT_EARLY_QUESTION] += 1
+
+    abstention = "_abs" in qid
+    category = "abstention" if abstention else CATEGORY_BY_TYPE[qtype]
+    preference = qtype == "single-session-preference" and not abstention
+    kind = "abstention" if abstention else "rubric" if preference else answer_kind(answer)
+    rows.add("questions", qid, persona_id, category, qtype, question, answer, [], answer if preference else None,
+             kind, None, asked_at, abstention, len(evidence), word_overlap(question, (t for _, t in evidence)))
+    rows.add("histories", history_id, persona_id, persona_id, len(session_ids), total_tokens)
+    rows.add("history_questions", history_id, qid)
+    return qid
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
