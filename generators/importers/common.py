@@ -66,9 +66,9 @@ def _kind_names(kinds: type | tuple[type, ...]) -> str:
     return " or ".join(names.get(k, k.__name__) for k in _as_tuple(kinds))
 
 
-def scalar_text(where: Where, obj: Mapping, key: str) -> str:
+def scalar_text(where: Where, obj: Mapping, key: str, *, path: str = "") -> str:
     """A text field that some records hold as a number (LongMemEval and LoCoMo answers): always str."""
-    value = where.get(obj, key, (str, int, float))
+    value = where.get(obj, key, (str, int, float), path=path)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value)

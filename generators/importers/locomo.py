@@ -1,0 +1,211 @@
+"""Import LoCoMo (`locomo10.json`) into a memcurve store.
+
+Mapping, one sample (one long two-person conversation) at a time:
+- persona `<sample_id>` (e.g. `conv-26`) named after both speakers; one history `<sample_id>-n<size>` with every
+  session in date order and all of the sample's questions;
+- conversation `<sample_id>:session_<N>` dated from `session_<N>_date_time` ("1:56 pm on 8 May, 2023"), kind
+  `imported`, topic `session_<N>`; message `<sample_id>:<dia_id>`, sent 1 minute apart within the session;
+- speakers: LoCoMo is two people talking, not a user and an assistant. The schema only knows those two
+  roles, so speaker_a is stored as `user` and speaker_b as `assistant` (stable per person, unlike alternation),
+  and every text starts with the real name ("Caroline: ...") so readers and models see who said it;
+- image turns keep their caption in the text: "... [shares an image: <blip_caption>]";
+- qa: question `<sample_id>:q<NNN>`, question_type `locomo/<code>-<name>`, evidence from the `dia_id` list
+  (entries that name no turn are counted as unresolved; the question is kept with what resolved). Codes:
+  1 multi_hop, 2 temporal, 3 open_domain, 4 single_hop (the official scorer's codes, not mem0's relabelling),
+  5 abstention: the gold is "not mentioned"; the distractor from `adversarial_answer` is never stored as a
+  correct answer, only in `rubric` as "distractor: <text> (...)" so judges can see what a wrong reply looks like.
+- asked_at: one day after the start of the last session. Generated extras (observations, summaries, event
+  summaries) are not imported: they are model output, not conversation.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from generators.errors import InputFormatError
+from generators.importers.common import (
+    Rows,
+    Where,
+    answer_kind,
+    file_sha256,
+    parse_locomo_date,
+    prepare_connection,
+    scalar_text,
+    summary_text,
+    word_overlap,
+    write_import_meta,
+)
+from generators.store import atomic_store
+
+CATEGORIES = {1: ("multi_hop", "multi-hop"), 2: ("temporal", "temporal"), 3: ("open_domain", "open-domain"),
+              4: ("single_hop", "single-hop"), 5: ("abstention", "adversarial")}
+NOT_MENTIONED = "Not mentioned in the conversation."
+TURN_STEP = timedelta(minutes=1)
+QUESTION_DELAY = timedelta(days=1)
+_DIA_ID = re.compile(r"D\s*(\d+)\s*:\s*(\d+)", re.IGNORECASE)
+
+FAULT_UNRESOLVED = "unresolved evidence"
+FAULT_DUPLICATE_DIA = "repeated dia_ids"
+FAULT_UNSORTED = "sessions out of date order"
+
+
+def import_locomo(path: Path, out: Path, *, force: bool = False) -> str:
+    """Import a LoCoMo JSON file (a list of samples) into `out`; return the summary."""
+    name = path.name
+    data = _load_json(path)
+    if not isinstance(data, list) or not data:
+        raise InputFormatError(f"{name}: expected a non-empty JSON array of LoCoMo samples")
+    faults: Counter = Counter()
+    with atomic_store(out, force=force) as con:
+        prepare_connection(con)
+        rows = Rows(con)
+        seen: set[str] = set()
+        for index, sample in enumerate(data):
+            seen.add(_add_sample(rows, name, index, sample, faults, seen))
+        rows.flush()
+        write_import_meta(con, "locomo", [(name, file_sha256(path))], faults)
+        return summary_text("locomo", out, con, faults)
+
+
+def _load_json(path: Path) -> Any:
+    try:
+        with path.open("rb") as fh:
+            return json.load(fh)
+    except json.JSONDecodeError as exc:
+        raise InputFormatError(f"{path.name}: malformed JSON at line {exc.lineno} column {exc.colno} ({exc.msg})") from None
+    except UnicodeDecodeError:
+        raise InputFormatError(f"{path.name}: not UTF-8 text") from None
+
+
+def _add_sample(rows: Rows, name: str, index: int, sample: Any, faults: Counter, seen: set[str]) -> str:
+    if not isinstance(sample, dict):
+        raise InputFormatError(f"{name}: record {index}: expected an object, got {type(sample).__name__}")
+    where = Where(name, f"record {index}")
+    sample_id = where.get(sample, "sample_id", str)
+    where = Where(name, f"record {index} (sample_id {sample_id!r})")
+    if sample_id in seen:
+        raise where.error("sample_id", "repeats an earlier record")
+    conv = where.get(sample, "conversation", dict)
+    speaker_a = where.get(conv, "speaker_a", str, path="conversation.")
+    speaker_b = where.get(conv, "speaker_b", str, path="conversation.")
+    roles = {speaker_a: "user", speaker_b: "assistant"}
+    if speaker_a == speaker_b:
+        raise where.error("conversation.speaker_b", f"is the same name as speaker_a ({speaker_a!r})")
+
+    sessions = []  # (date, N, turns)
+    n = 1
+    while f"session_{n}" in conv:
+        turns = where.get(conv, f"session_{n}", list, path="conversation.")
+        date_key = f"session_{n}_date_time"
+        started = parse_locomo_date(where, f"conversation.{date_key}", where.get(conv, date_key, str, path="conversation."))
+        sessions.append((started, n, turns))
+        n += 1
+    if not sessions:
+        raise where.error("conversation.session_1")
+    if [s[0] for s in sessions] != sorted(s[0] for s in sessions):
+        faults[FAULT_UNSORTED] += 1
+    sessions.sort(key=lambda s: (s[0], s[1]))
+
+    persona_id = sample_id
+    history_id = f"{sample_id}-n{len(sessions):04d}"
+    rows.persona(persona_id, f"{speaker_a} & {speaker_b}", {
+        "source": "locomo", "sample_id": sample_id, "speaker_a": speaker_a, "speaker_b": speaker_b,
+        "roles": {"user": speaker_a, "assistant": speaker_b}})
+    by_dia: dict[tuple[int, int], tuple[int, str, str]] = {}  # (session, turn) -> (time order, message id, text)
+    message_ids: Counter = Counter()
+    order = 0
+    total_tokens = 0
+    for position, (started, n, turns) in enumerate(sessions):
+        conversation_id = f"{sample_id}:session_{n}"
+        rows.add("conversations", conversation_id, persona_id, started, f"session_{n}", "imported")
+        rows.add("history_conversations", history_id, position, conversation_id)
+        for t, turn in enumerate(turns):
+            path = f"conversation.session_{n}[{t}]."
+            speaker = where.get(turn, "speaker", str, path=path)
+            if speaker not in roles:
+                raise where.error(f"{path}speaker", f"is {speaker!r}; valid: {speaker_a!r}, {speaker_b!r}")
+            dia_id = where.get(turn, "dia_id", str, path=path)
+            text = turn.get("text") or ""
+            if not isinstance(text, str):
+                raise where.error(f"{path}text", f"has type {type(text).__name__}, expected string")
+            caption = turn.get("blip_caption")
+            if caption:
+                text = f"{text} [shares an image: {caption}]".strip()
+            if not text:
+                raise where.error(f"{path}text")
+            text = f"{speaker}: {text}"
+            message_ids[dia_id] += 1
+            message_id = f"{sample_id}:{dia_id}"
+            if message_ids[dia_id] > 1:
+                faults[FAULT_DUPLICATE_DIA] += 1
+                message_id = f"{message_id}#{message_ids[dia_id]}"
+            total_tokens += rows.message(message_id, conversation_id, t, roles[speaker], text, started + t * TURN_STEP)
+            key = _dia_key(dia_id)
+            if key is not None and key not in by_dia:
+                by_dia[key] = (order, message_id, text)
+            order += 1
+
+    asked_at = sessions[-1][0] + QUESTION_DELAY
+    for j, qa in enumerate(where.get(sample, "qa", list)):
+        _add_question(rows, where, sample_id, persona_id, history_id, j, qa, by_dia, asked_at, faults)
+    rows.add("histories", history_id, persona_id, persona_id, len(sessions), total_tokens)
+    return sample_id
+
+
+def _add_question(rows: Rows, where: Where, sample_id: str, persona_id: str, history_id: str, j: int, qa: Any,
+                  by_dia: dict, asked_at, faults: Counter) -> None:
+    path = f"qa[{j}]."
+    if not isinstance(qa, dict):
+        raise where.error(f"qa[{j}]", f"has type {type(qa).__name__}, expected object")
+    question = where.get(qa, "question", str, path=path)
+    code = where.get(qa, "category", int, path=path)
+    if code not in CATEGORIES:
+        raise where.error(f"{path}category", f"is {code}; valid: 1 multi-hop, 2 temporal, 3 open-domain, "
+                                             "4 single-hop, 5 adversarial")
+    category, label = CATEGORIES[code]
+    rubric = None
+    if code == 5:
+        answer, kind = NOT_MENTIONED, "abstention"
+        for key in ("adversarial_answer", "answer"):
+            if qa.get(key) is not None:
+                distractor = scalar_text(where, qa, key, path=path)
+                rubric = (f"distractor: {distractor} (a wrong answer; a good reply says the conversation "
+                          "does not mention this)")
+                break
+    else:
+        answer = scalar_text(where, qa, "answer", path=path)
+        kind = answer_kind(answer)
+
+    evidence_field = qa.get("evidence", [])
+    if not isinstance(evidence_field, list):
+        raise where.error(f"{path}evidence", f"has type {type(evidence_field).__name__}, expected list")
+    found: dict[str, tuple[int, str]] = {}
+    for e, entry in enumerate(evidence_field):
+        if not isinstance(entry, str):
+            raise where.error(f"{path}evidence[{e}]", f"has type {type(entry).__name__}, expected string")
+        keys = [(int(s), int(t)) for s, t in _DIA_ID.findall(entry)]
+        if not keys:
+            faults[FAULT_UNRESOLVED] += 1
+        for key in keys:
+            if key in by_dia:
+                order, message_id, text = by_dia[key]
+                found[message_id] = (order, text)
+            else:
+                faults[FAULT_UNRESOLVED] += 1
+    question_id = f"{sample_id}:q{j:03d}"
+    ordered = sorted(found.items(), key=lambda item: item[1][0])
+    for ordinal, (message_id, _) in enumerate(ordered):
+        rows.add("evidence", question_id, message_id, ordinal)
+    rows.add("questions", question_id, persona_id, category, f"locomo/{code}-{label}", question, answer, [], rubric,
+             kind, None, asked_at, code == 5, len(ordered), word_overlap(question, (t for _, (_, t) in ordered)))
+    rows.add("history_questions", history_id, question_id)
+
+
+def _dia_key(dia_id: str) -> tuple[int, int] | None:
+    match = _DIA_ID.fullmatch(dia_id.strip())
+    return (int(match.group(1)), int(match.group(2))) if match else None
