@@ -1,0 +1,201 @@
+"""LLM judge: a binary RIGHT/WRONG verdict from the `grader` model role with a rubric per category.
+
+The rubrics follow ConvoMem's judge (AnsweringEvaluation.scala) and LongMemEval's (evaluate_qa.py),
+paraphrased (reference/benchmarks.md §1.5, §2.4):
+- the judge sees only the question, the gold answer or rubric, and the reply, never the history;
+- a reply naming both RIGHT and WRONG counts as WRONG (ConvoMem); a reply naming neither is asked
+  again, and after `retries` more attempts it is recorded as unparseable (unscored), never as wrong;
+- abstention questions get the abstention rubric whatever their category (keying on the category alone
+  mis-scores them, memorybench PR #82).
+
+The score is a dict, so one scorer gives the headline and the audit trail:
+- `correct`: the verdict to report: the judge for rubric categories, the deterministic check otherwise;
+- `judge`: the judge's own verdict (NaN when not asked or unparseable);
+- `judge_agreement`: 1 if judge and deterministic check agree, 0 if not, NaN unless both scored.
+Overflowed samples (stop_reason "model_length") are not judged: every key is NaN, overflow=True.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Literal
+
+from inspect_ai.model import GenerateConfig, get_model
+from inspect_ai.scorer import Score, Scorer, Target, accuracy, mean, scorer, stderr
+from inspect_ai.solver import TaskState
+
+from evals.metrics import CLUSTER, accuracy_metrics, group_metrics
+from evals.scorers.answer_check import as_float, check_answer, gold_answers, overflowed
+from generators.categories import CATEGORIES
+
+JudgeMode = Literal["rubric", "all", "off"]
+MODES = ("rubric", "all", "off")
+
+PROMPT = """You are grading a chat assistant's reply to a question its user asked about earlier conversations \
+between them. You do not see those conversations: trust the reference below.
+
+{criteria}
+
+Question: {question}
+{reference}
+Assistant's reply: {reply}
+
+Is the reply RIGHT or WRONG by the criteria above? Answer with exactly one word: RIGHT or WRONG.
+Verdict:"""
+
+ABSTENTION = (
+    "The question cannot be answered from the earlier conversations: the detail asked for was never "
+    "mentioned. The reply is RIGHT if it says it does not know, that the detail was not mentioned or that "
+    "the information is insufficient, or asks for clarification, including when it states related facts "
+    "it does know while flagging that the asked-for detail is missing. The reply is WRONG if it gives any "
+    "specific answer to the question as if it were known (an invented or guessed answer)."
+)
+SINGLE_FACT = (
+    "The reply is RIGHT if its core answer matches the correct answer; paraphrase, equivalent wording and "
+    "extra accurate detail are fine. The reply is WRONG if it contradicts or misunderstands the correct "
+    "answer, misses critical information, or says it does not know."
+)
+SEVERAL_FACTS = (
+    "The correct answer combines several things the user said. The reply is RIGHT if it reflects most of "
+    "them and its main answer is right; minor omissions are fine. The reply is WRONG if the main answer is "
+    "wrong or missing, or if it says it does not know."
+)
+ALL_ESSENTIALS = (
+    "The reply is RIGHT only if it contains every essential fact the correct answer requires; equivalent "
+    "wording and extra accurate detail are fine. A partial answer is WRONG, and so is a contradiction or "
+    "saying it does not know."
+)
+CHANGING = (
+    "The fact changed over time and the correct answer is its latest value. The reply is RIGHT only if it "
+    "gives that latest value as the current one; mentioning earlier values is fine as long as the updated "
+    "value is the answer. The reply is WRONG if it gives an outdated value as current, is partial, or says "
+    "it does not know."
+)
+TEMPORAL = (
+    "The question is about dates, days or time between events. The reply is RIGHT if it states the correct "
+    "date, day or duration (or an equivalent expression of it). The reply is WRONG if the date or count "
+    "differs, is missing, or the reply says it does not know."
+)
+AGGREGATION = (
+    "The question combines several facts (a count, a sum, a comparison or a list). The reply is RIGHT only "
+    "if its final answer equals the correct answer, or it shows all the steps that lead to it; a partial "
+    "list, a wrong count or saying it does not know is WRONG."
+)
+RUBRIC = (
+    "There is no single correct answer: the reply must follow the rubric, which says how a good reply "
+    "uses what the user said earlier (it need not mention the earlier conversation). The reply is RIGHT "
+    "only if it satisfies ALL criteria of the rubric; partial fulfilment is WRONG."
+)
+
+CRITERIA = {
+    "assistant_facts": ALL_ESSENTIALS,
+    "changing_facts": CHANGING,
+    "temporal": TEMPORAL,
+    "aggregation": AGGREGATION,
+    "multi_hop": ALL_ESSENTIALS,
+    "preferences": RUBRIC,
+    "implicit_connections": RUBRIC,
+}
+
+
+def is_rubric(metadata: dict) -> bool:
+    category = CATEGORIES.get(metadata.get("category", ""))
+    return metadata.get("answer_kind") == "rubric" or (category is not None and category.scoring == "rubric")
+
+
+def criteria_for(metadata: dict) -> str:
+    """The rubric text for one sample: abstention first, then by category (user facts split on N)."""
+    if metadata.get("is_abstention") or metadata.get("answer_kind") == "abstention":
+        return ABSTENTION
+    if is_rubric(metadata):
+        return RUBRIC
+    category = metadata.get("category", "")
+    if category == "user_facts":
+        return SEVERAL_FACTS if int(metadata.get("evidence_count") or 1) > 1 else SINGLE_FACT
+    return CRITERIA.get(category, SINGLE_FACT)
+
+
+def reference_for(metadata: dict, golds: list[str]) -> str:
+    """The reference block: the rubric, or the correct answer with its accepted spellings."""
+    if metadata.get("is_abstention") or metadata.get("answer_kind") == "abstention":
+        return "Reference: nothing in the earlier conversations answers this question."
+    if is_rubric(metadata):
+        rubric = metadata.get("rubric") or (golds[0] if golds else "")
+        text = f"Rubric: {rubric}"
+        if golds and golds[0] and golds[0] != rubric:
+            text += f"\nA good reply in short: {golds[0]}"
+        return text
+    text = f"Correct answer: {golds[0] if golds else ''}"
+    if len(golds) > 1:
+        text += f" (also accepted: {'; '.join(golds[1:])})"
+    return text
+
+
+def judge_prompt(question: str, reply: str, metadata: dict, golds: list[str]) -> str:
+    """The whole judge prompt: criteria, question, reference and reply, nothing else."""
+    return PROMPT.format(criteria=criteria_for(metadata), question=question.strip(),
+                         reference=reference_for(metadata, golds), reply=reply.strip())
+
+
+def parse_verdict(text: str) -> bool | None:
+    """RIGHT -> True, WRONG -> False, both -> False (ConvoMem), neither -> None; bare yes/no also read."""
+    words = set(re.findall(r"[a-z]+", text.lower()))
+    if "right" in words or "wrong" in words:
+        return "right" in words and "wrong" not in words
+    if "yes" in words or "no" in words:  # LongMemEval-style judges answer yes/no
+        return "yes" in words and "no" not in words
+    return None
+
+
+@scorer(metrics={
+    "correct": accuracy_metrics(),
+    "judge": [accuracy(), stderr(cluster=CLUSTER), *group_metrics(accuracy(), "category")],
+    "judge_agreement": [mean()],
+})
+def judge(mode: JudgeMode = "rubric", retries: int = 2, max_tokens: int = 16) -> Scorer:
+    """Judge replies with the `grader` role (the model under test when unbound).
+
+    mode: "rubric" judges only rubric categories (cheap offline runs); "all" also gives a second opinion
+    on exact categories; "off" never calls a model (`correct` is then the deterministic check alone).
+    retries: extra attempts when the verdict cannot be parsed (1 + retries calls at most).
+    """
+    if mode not in MODES:
+        from generators.errors import ConfigError
+
+        raise ConfigError(f"judge mode {mode!r} is not valid; valid: {', '.join(MODES)}")
+
+    async def score(state: TaskState, target: Target) -> Score:
+        reply = state.output.completion if state.output else ""
+        nan = {"correct": math.nan, "judge": math.nan, "judge_agreement": math.nan}
+        if overflowed(state):
+            return Score(value=nan, answer=reply, explanation="context overflow", reason="context_overflow",
+                         metadata={"overflow": True})
+        md = state.metadata or {}
+        golds = gold_answers(state, target)
+        rubric = is_rubric(md)
+        check = check_answer(reply, golds, answer_kind="rubric" if rubric else md.get("answer_kind", "text"),
+                             is_abstention=bool(md.get("is_abstention", False)))
+        metadata: dict = {"overflow": False, "answer_check": check.correct, "abstained": check.abstained}
+        verdict: bool | None = None
+        explanation = check.explanation
+        if mode == "all" or (mode == "rubric" and rubric):
+            question = md.get("question") or state.input_text
+            prompt = judge_prompt(question, reply, md, golds)
+            grader = get_model(role="grader")
+            raw: list[str] = []
+            for _ in range(1 + max(0, retries)):
+                output = await grader.generate(prompt, config=GenerateConfig(temperature=0.0, max_tokens=max_tokens))
+                raw.append(output.completion)
+                verdict = parse_verdict(output.completion)
+                if verdict is not None:
+                    break
+            metadata.update(judge_raw=raw, judge_attempts=len(raw), judge_unparseable=verdict is None)
+            explanation = raw[-1]
+        correct = verdict if rubric else check.correct
+        agree = math.nan if verdict is None or check.correct is None else float(verdict == check.correct)
+        value = {"correct": as_float(correct), "judge": as_float(verdict), "judge_agreement": agree}
+        reason = "grader_failed" if metadata.get("judge_unparseable") else None
+        return Score(value=value, answer=reply, explanation=explanation, reason=reason, metadata=metadata)
+
+    return score

@@ -1,0 +1,101 @@
+"""Retrieval metrics against the question's evidence messages: recall_any@k, recall_all@k, ndcg@k.
+
+A solver that selects context records its ranking in the sample store ("retrieved_units": a ranked list
+of units, each a list of message ids). A unit is relevant if it holds at least one evidence message.
+
+- recall_any@k: 1 if any of the top k units is relevant (LongMemEval's recall_any).
+- recall_all@k: 1 if the top k units together hold every evidence message (LongMemEval's recall_all).
+- ndcg@k: LongMemEval's ndcg_any (src/retrieval/eval_utils.py), binary relevance with the original
+  Jarvelin-Kekalainen discount: DCG@k = rel_1 + sum_{i=2..k} rel_i / log2(i), so ranks 1 and 2 weigh
+  the same (1), rank 3 weighs 1/log2(3) = 0.631, rank 4 weighs 0.5. The ideal DCG puts min(R, k)
+  relevant units first, R = relevant units in the whole history. Numbers are thus comparable with
+  LongMemEval's published ndcg_any (the modern 1/log2(i+1) discount would give lower values).
+
+R is exact when the solver records how many units hold evidence (store "relevant_units"), or when the
+recorded ranking holds every evidence message. Otherwise the evidence messages missing from the ranking
+are counted as extra relevant units (one per conversation for unit "conversation", one per message
+otherwise): an upper bound on R, so ndcg errs low, never high. A ranking shorter than k is scored as
+recorded (units the solver did not rank count as not retrieved).
+
+Samples without a ranking (full_context, no_context), abstention questions and questions without
+evidence get NaN on every key: excluded from the means, not counted as 0.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from inspect_ai.scorer import Score, Scorer, Target, scorer
+from inspect_ai.solver import TaskState
+
+from evals.metrics import mean_metrics
+
+DEFAULT_KS = (1, 3, 5, 10)
+
+
+def metric_keys(ks: Sequence[int] = DEFAULT_KS) -> list[str]:
+    return [f"{name}@{k}" for k in ks for name in ("recall_any", "recall_all", "ndcg")]
+
+
+def dcg(relevances: Sequence[float]) -> float:
+    """LongMemEval's DCG: rel_1 + sum_{i>=2} rel_i / log2(i) (positions 1-based)."""
+    return sum(rel if i == 1 else rel / math.log2(i) for i, rel in enumerate(relevances, start=1))
+
+
+def _conversation_of(message_id: str) -> str:
+    """p003-c0042-m07 -> p003-c0042 (the id convention of generators/schema.py)."""
+    return message_id.rsplit("-", 1)[0]
+
+
+def relevant_unit_count(ranking: list[list[str]], evidence: set[str], unit: str | None) -> int:
+    """R: units in the history that hold evidence (exact if the ranking covers all evidence, else an upper bound)."""
+    relevant_ranked = sum(1 for u in ranking if evidence & set(u))
+    missing = evidence - {m for u in ranking for m in u}
+    if unit == "conversation":
+        ranked_convs = {_conversation_of(m) for u in ranking for m in u}
+        missing_units = {_conversation_of(m) for m in missing} - ranked_convs
+        return relevant_ranked + len(missing_units)
+    return relevant_ranked + len(missing)
+
+
+def retrieval_scores(ranking: Sequence[Sequence[str] | str], evidence_ids: Sequence[str], ks: Sequence[int] = DEFAULT_KS,
+                     unit: str | None = None, relevant_units: int | None = None) -> dict[str, float]:
+    """recall_any@k, recall_all@k and ndcg@k of one ranking (see module docstring)."""
+    units = [[u] if isinstance(u, str) else list(u) for u in ranking]
+    evidence = set(evidence_ids)
+    rels = [1.0 if evidence & set(u) else 0.0 for u in units]
+    total_relevant = relevant_units if relevant_units else relevant_unit_count(units, evidence, unit)
+    out: dict[str, float] = {}
+    for k in ks:
+        top = units[:k]
+        covered = {m for u in top for m in u}
+        out[f"recall_any@{k}"] = float(any(rels[:k]))
+        out[f"recall_all@{k}"] = float(evidence <= covered)
+        ideal = dcg([1.0] * min(total_relevant, k))
+        out[f"ndcg@{k}"] = dcg(rels[:k]) / ideal if ideal else 0.0
+    return out
+
+
+@scorer(metrics={"*": mean_metrics(groups=("solver",))})
+def retrieval_metrics(ks: Sequence[int] = DEFAULT_KS) -> Scorer:
+    """Score the recorded ranking against the evidence; NaN where retrieval does not apply."""
+    ks = tuple(int(k) for k in ks)
+
+    async def score(state: TaskState, target: Target) -> Score:
+        md, store = state.metadata or {}, state.store
+        ranking = store.get("retrieved_units")
+        evidence = list(md.get("evidence_ids") or [])
+        if ranking is None or md.get("is_abstention") or not evidence:
+            why = ("no ranking: the solver does not select context" if ranking is None
+                   else "abstention question: no evidence to retrieve" if md.get("is_abstention")
+                   else "question without evidence messages")
+            return Score(value={key: math.nan for key in metric_keys(ks)}, explanation=why)
+        values = retrieval_scores(ranking, evidence, ks, unit=store.get("unit"),
+                                  relevant_units=store.get("relevant_units"))
+        first = next((i for i, u in enumerate(ranking, 1) if set(evidence) & set([u] if isinstance(u, str) else u)),
+                     None)
+        return Score(value=values, explanation=f"first relevant unit at rank {first}" if first else
+                     "no relevant unit ranked", metadata={"first_relevant_rank": first, "ranked": len(ranking)})
+
+    return score
