@@ -1,6 +1,6 @@
 """BM25 over the units of one history, with bm25s and the PyStemmer English stemmer.
 
-Corpus and queries go through the same tokenizer (lower case, English stopwords, Snowball stemming),
+Corpus and queries go through the same tokenizer (lower case, NLTK English stopwords, Snowball stemming),
 and ties are broken by chronological order so rankings are deterministic. An index is built once per
 (history, unit) and shared by every question of that history, across threads.
 """
@@ -17,6 +17,8 @@ import Stemmer
 
 from evals.history import History
 from evals.retrieval.units import Unit, split_units
+
+STOPWORDS = "en_plus"  # NLTK's English list: drops question words and pronouns ("what", "my") too
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,7 @@ class BM25Index:
 
     def _tokenize(self, texts: list[str]) -> list[list[str]]:
         with self._lock:
-            return bm25s.tokenize(texts, stopwords="en", stemmer=self._stemmer, return_ids=False, show_progress=False)
+            return bm25s.tokenize(texts, stopwords=STOPWORDS, stemmer=self._stemmer, return_ids=False, show_progress=False)
 
     def scores(self, query: str) -> np.ndarray:
         tokens = [t for t in self._tokenize([query])[0] if t in self._retriever.vocab_dict]

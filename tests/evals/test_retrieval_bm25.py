@@ -1,0 +1,60 @@
+"""Retrieval units and the BM25 index: splitting, ranking, tie-breaking, clamping, reuse."""
+
+import threading
+
+import pytest
+
+from evals.history import load_history
+from evals.retrieval import BM25Index, Unit, index_for, split_units
+
+
+@pytest.fixture
+def history(tiny_store):
+    return load_history(tiny_store, "p000-h00-n0003")
+
+
+def test_units_split_messages_rounds_and_conversations(history):
+    assert [u.message_ids for u in split_units(history, "message")][:2] == [("p000-c0000-m00",), ("p000-c0000-m01",)]
+    rounds = split_units(history, "round")
+    assert [u.message_ids for u in rounds] == [(f"{c}-m00", f"{c}-m01") for c in ("p000-c0000", "p000-c0001", "p000-c0002")]
+    assert rounds[1].text.startswith("Biscuit chewed") and "rubber toy" in rounds[1].text
+    assert len(split_units(history, "conversation")) == 3
+    with pytest.raises(ValueError, match="unknown unit 'page'"):
+        split_units(history, "page")
+
+
+def test_rounds_start_at_each_user_turn():
+    from datetime import datetime
+
+    from evals.history import Conversation, History, Message
+
+    t = datetime(2024, 1, 1)
+    msgs = [Message(f"c-m{i}", "c", i, s, f"text {i}", t, 2)
+            for i, s in enumerate(["assistant", "user", "assistant", "assistant", "user"])]
+    h = History("db", "h", (Conversation("c", t, tuple(msgs)),))
+    assert [u.message_ids for u in split_units(h, "round")] == [("c-m0",), ("c-m1", "c-m2", "c-m3"), ("c-m4",)]
+
+
+def test_ranking_uses_stems_and_breaks_ties_by_time():
+    index = BM25Index([Unit(("a",), "We adopted a kitten"), Unit(("b",), "My running shoes got wrecked"),
+                       Unit(("c",), "Shoe shopping with the kittens"), Unit(("d",), "Nothing relevant")])
+    hits = index.search("Which shoes did the kittens wreck?", k=3)
+    # b matches shoe + wreck (rare: high idf), c shoe + kitten (in two units), a kitten only
+    assert [h.unit.message_ids[0] for h in hits] == ["b", "c", "a"]
+    assert hits[0].score > 0 and [h.rank for h in hits] == [0, 1, 2]
+    assert [h.unit.message_ids[0] for h in index.search("zebra", k=2)] == ["a", "b"]  # all zero: earliest first
+    assert [h.unit.message_ids[0] for h in index.search("the what my", k=9)] == ["a", "b", "c", "d"]  # clamped
+
+
+def test_index_is_built_once_per_history_and_unit(history):
+    built = []
+    def build():
+        built.append(index_for(history, "round"))
+    threads = [threading.Thread(target=build) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len({id(i) for i in built}) == 1
+    assert index_for(history, "message") is not built[0]
+    assert index_for(history, "round") is built[0]
