@@ -50,7 +50,7 @@ def _fmt(size: float) -> str:
 def crossover(a: Curve, b: Curve, unit: str = "conversations") -> Crossover:
     """Crossover of two curves fitted on the same resamples (one ``accuracy_curves``/``cost_curves`` call)."""
     if a.kind != b.kind:
-        raise StatsError(f"cannot cross a {a.kind} curve with a {b.kind} curve")
+        raise StatsError(f"cannot cross curves of different kinds: {a.kind} and {b.kind}")
     if a.resampling != b.resampling or a.boot is None or b.boot is None:
         raise StatsError(f"curves {a.label!r} and {b.label!r} were not fitted on the same bootstrap resamples")
     lo, hi = max(a.size_min, b.size_min), min(a.size_max, b.size_max)
