@@ -55,7 +55,10 @@ def crossover(a: Curve, b: Curve, unit: str = "conversations") -> Crossover:
         raise StatsError(f"curves {a.label!r} and {b.label!r} were not fitted on the same bootstrap resamples")
     lo, hi = max(a.size_min, b.size_min), min(a.size_max, b.size_max)
     if lo >= hi:
-        raise StatsError(f"curves {a.label!r} and {b.label!r} share no range of sizes")
+        text = (f"No {a.kind} crossover can be estimated: {a.label} and {b.label} were not measured over a "
+                f"common range of sizes.")
+        return Crossover(a.label, b.label, a.kind, False, None, None, None, float("nan"), lo, hi, a.level,
+                         bool(a.value(lo) > b.value(lo)), text)
     log_lo, log_hi = np.log(lo), np.log(hi)
 
     point = float(_intersection(np.array([a.intercept, a.slope]), np.array([b.intercept, b.slope])))

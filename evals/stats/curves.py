@@ -284,17 +284,19 @@ def cost_curves(
         parts.append((name, x.min(), x.max(), sums, int(mask.sum()), int(np.unique(codes[mask]).size)))
 
     def line(m: np.ndarray) -> np.ndarray:
+        """Least squares from moments; a single distinct size gives a flat line (like the ridge logistic)."""
         n, sx, sy, sxx, sxy = m.T
         with np.errstate(invalid="ignore", divide="ignore"):
-            slope = (n * sxy - sx * sy) / (n * sxx - sx * sx)
-            return np.column_stack([(sy - slope * sx) / n, slope])
+            spread = n * sxx - sx * sx
+            slope = np.where(spread > 1e-9 * n * n, (n * sxy - sx * sy) / spread, 0.0)
+            coef = np.column_stack([(sy - slope * sx) / n, slope])
+        coef[n == 0] = np.nan
+        return coef
 
     boots = resampling.map(lambda w: np.concatenate([line(w @ p[3]) for p in parts], axis=1))
     curves = {}
     for i, (name, xlo, xhi, sums, n, n_cl) in enumerate(parts):
         a, b = line(sums.sum(0)[None])[0]
-        if not np.isfinite(b):
-            raise StatsError(f"solver {name!r}: cost curve needs at least two distinct sizes")
         curves[name] = _finish(name, "cost", a, b, np.exp(xlo), np.exp(xhi), n, n_cl, level, grid,
                                boots[:, 2 * i:2 * i + 2], resampling)
     return curves

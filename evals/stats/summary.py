@@ -82,18 +82,19 @@ def summarise(
         half = t_critical(level, c - 1) * se
         se_clt = table["se_clt"].fill_null(np.nan).to_numpy()
         deff = (se / se_clt) ** 2
-    out = table.select(keys if by else []).with_columns(
-        pl.Series("n", n.astype(np.int64)),
-        pl.Series("n_clusters", c.astype(np.int64)),
-        pl.Series("accuracy", acc),
-        pl.Series("wilson_low", np.atleast_1d(low)),
-        pl.Series("wilson_high", np.atleast_1d(high)),
-        pl.Series("se_clt", se_clt),
-        pl.Series("se", se),
-        pl.Series("ci_low", np.clip(acc - half, 0.0, 1.0) if binary else acc - half),
-        pl.Series("ci_high", np.clip(acc + half, 0.0, 1.0) if binary else acc + half),
-        pl.Series("design_effect", deff),
-    )
+    stats = pl.DataFrame({
+        "n": n.astype(np.int64),
+        "n_clusters": c.astype(np.int64),
+        "accuracy": acc,
+        "wilson_low": np.atleast_1d(low),
+        "wilson_high": np.atleast_1d(high),
+        "se_clt": se_clt,
+        "se": se,
+        "ci_low": np.clip(acc - half, 0.0, 1.0) if binary else acc - half,
+        "ci_high": np.clip(acc + half, 0.0, 1.0) if binary else acc + half,
+        "design_effect": deff,
+    })
+    out = pl.concat([table.select(by), stats], how="horizontal") if by else stats
     return out
 
 
