@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import polars as pl
 
 from evals.stats.curves import Curve
 from evals.stats.resample import StatsError, percentile_interval
@@ -95,3 +96,14 @@ def pairwise_crossovers(curves: dict[str, Curve], unit: str = "conversations") -
     """Crossovers for every pair of solvers, in sorted name order."""
     names = sorted(curves)
     return [crossover(curves[x], curves[y], unit) for i, x in enumerate(names) for y in names[i + 1:]]
+
+
+def crossovers_to_frame(crossovers: list[Crossover]) -> pl.DataFrame:
+    """One row per crossover (for the report table); ``size``/``low``/``high`` are null when not found."""
+    columns = ["a", "b", "kind", "found", "size", "low", "high", "share_crossing", "range_low", "range_high",
+               "level", "a_leads_below", "sentence"]
+    return pl.DataFrame([{c: getattr(x, c) for c in columns} for x in crossovers],
+                        schema={"a": pl.Utf8, "b": pl.Utf8, "kind": pl.Utf8, "found": pl.Boolean,
+                                "size": pl.Float64, "low": pl.Float64, "high": pl.Float64,
+                                "share_crossing": pl.Float64, "range_low": pl.Float64, "range_high": pl.Float64,
+                                "level": pl.Float64, "a_leads_below": pl.Boolean, "sentence": pl.Utf8})

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import polars as pl
@@ -69,6 +70,11 @@ class Curve:
         """Grid, fitted value and band as a polars frame (for plots and reports)."""
         return pl.DataFrame({"solver": [self.label] * self.grid.size, "size": self.grid,
                              "estimate": self.estimate, "low": self.low, "high": self.high})
+
+
+def curves_to_frame(curves: dict[str, Curve]) -> pl.DataFrame:
+    """All curves' grids, fits and bands stacked into one frame (solver, size, estimate, low, high)."""
+    return pl.concat([curves[name].to_frame() for name in sorted(curves)])
 
 
 # --------------------------------------------------------------------------- logistic regression
@@ -172,6 +178,39 @@ def _solvers(data: pl.DataFrame, solver: str) -> list:
     return sorted(data[solver].unique().drop_nulls().to_list())
 
 
+class _SolverCells(NamedTuple):
+    """One solver's data reduced to what a logistic fit needs, per cluster and distinct size."""
+
+    name: str
+    x: np.ndarray  # (U,) distinct log sizes
+    z: np.ndarray  # (U,) standardised: (x - centre) / spread
+    centre: float
+    spread: float
+    n_cells: np.ndarray  # (C, U) questions per cluster and size
+    k_cells: np.ndarray  # (C, U) correct answers per cluster and size
+    full: np.ndarray  # (1, 2) standardised full-data fit, the warm start for resamples
+    n: int
+    n_clusters: int
+
+    def unstandardise(self, beta: np.ndarray) -> np.ndarray:
+        """(B, 2) coefficients on z -> (intercept, slope) on log size."""
+        slope = beta[:, 1] / self.spread
+        return np.column_stack([beta[:, 0] - slope * self.centre, slope])
+
+
+def _logistic_cells(data, solver, name, size, score, codes, c, ridge) -> _SolverCells:
+    mask = (data[solver] == name).to_numpy()
+    xu, inv = np.unique(np.log(data[size].to_numpy()[mask]), return_inverse=True)
+    cell = codes[mask] * xu.size + inv
+    n_cells = np.bincount(cell, minlength=c * xu.size).reshape(c, xu.size).astype(float)
+    k_cells = np.bincount(cell, weights=data[score].to_numpy()[mask], minlength=c * xu.size).reshape(c, xu.size)
+    centre, spread = _standardise(xu, n_cells.sum(0))
+    z = (xu - centre) / spread
+    full = _irls(z, k_cells.sum(0)[None], n_cells.sum(0)[None], np.zeros((1, 2)), ridge)
+    return _SolverCells(name, xu, z, centre, spread, n_cells, k_cells, full, int(mask.sum()),
+                        int(np.unique(codes[mask]).size))
+
+
 # --------------------------------------------------------------------------- accuracy curves
 
 
@@ -193,7 +232,8 @@ def accuracy_curves(
     All solvers are fitted on the same resamples of the same clusters, so any two curves can be
     compared (``crossover``). The default cluster is the persona: histories of one persona are
     nested across sizes and share their questions, so sizes are not independent within a persona.
-    Unscored rows (null/NaN score) are dropped.
+    Unscored rows (null/NaN score) are dropped. Work and memory grow with clusters x distinct sizes,
+    so bin a continuous size (e.g. history tokens) into a few dozen values first.
     """
     check_level(level)
     keep = pl.col(score).is_not_null() & pl.col(score).is_not_nan()
@@ -201,39 +241,24 @@ def accuracy_curves(
     grid = _grid(float(data[size].min()), float(data[size].max()), grid_points)
     resampling = Resampling(c, n_resamples, seed, key)
 
-    # Per solver: distinct log sizes, per-cluster (C, U) trials and successes, full-data fit.
-    parts = []
-    for name in _solvers(data, solver):
-        mask = (data[solver] == name).to_numpy()
-        x = np.log(data[size].to_numpy()[mask])
-        y = data[score].to_numpy()[mask]
-        xu, inv = np.unique(x, return_inverse=True)
-        cell = codes[mask] * xu.size + inv
-        n_cells = np.bincount(cell, minlength=c * xu.size).reshape(c, xu.size).astype(float)
-        k_cells = np.bincount(cell, weights=y, minlength=c * xu.size).reshape(c, xu.size)
-        centre, spread = _standardise(xu, n_cells.sum(0))
-        z = (xu - centre) / spread
-        full = _irls(z, k_cells.sum(0)[None], n_cells.sum(0)[None], np.zeros((1, 2)), ridge)
-        parts.append((name, xu, z, centre, spread, n_cells, k_cells, full, int(mask.sum()),
-                      int(np.unique(codes[mask]).size)))
+    parts = [_logistic_cells(data, solver, name, size, score, codes, c, ridge) for name in _solvers(data, solver)]
 
     def fit_all(w: np.ndarray) -> np.ndarray:
         out = []
-        for _, _, z, centre, spread, n_cells, k_cells, full, _, _ in parts:
-            n_b, k_b = w @ n_cells, w @ k_cells
-            beta = _irls(z, k_b, n_b, np.repeat(full, w.shape[0], axis=0), ridge)
-            slope = beta[:, 1] / spread
-            coef = np.column_stack([beta[:, 0] - slope * centre, slope])
+        for part in parts:
+            n_b, k_b = w @ part.n_cells, w @ part.k_cells
+            beta = _irls(part.z, k_b, n_b, np.repeat(part.full, w.shape[0], axis=0), ridge)
+            coef = part.unstandardise(beta)
             coef[n_b.sum(1) == 0] = np.nan
             out.append(coef)
         return np.concatenate(out, axis=1)
 
     boots = resampling.map(fit_all)
     curves = {}
-    for i, (name, xu, _, centre, spread, _, _, full, n, n_cl) in enumerate(parts):
-        slope = full[0, 1] / spread
-        curves[name] = _finish(name, "accuracy", full[0, 0] - slope * centre, slope, np.exp(xu[0]),
-                               np.exp(xu[-1]), n, n_cl, level, grid, boots[:, 2 * i:2 * i + 2], resampling)
+    for i, part in enumerate(parts):
+        a, b = part.unstandardise(part.full)[0]
+        curves[part.name] = _finish(part.name, "accuracy", a, b, np.exp(part.x[0]), np.exp(part.x[-1]), part.n,
+                                    part.n_clusters, level, grid, boots[:, 2 * i:2 * i + 2], resampling)
     return curves
 
 

@@ -3,9 +3,18 @@
 import math
 
 import numpy as np
+import polars as pl
 import pytest
 
-from evals.stats import StatsError, accuracy_curves, cost_curves, crossover, pairwise_crossovers
+from evals.stats import (
+    StatsError,
+    accuracy_curves,
+    cost_curves,
+    crossover,
+    crossovers_to_frame,
+    curves_to_frame,
+    pairwise_crossovers,
+)
 from evals.stats.simulate import simulate_results
 
 # Full context decays with log size; RAG is flat. Equal linear predictors at size 40, and since both
@@ -70,6 +79,19 @@ def test_cost_crossover_and_pairwise():
     pairs = pairwise_crossovers(curves)
     assert [(p.a, p.b) for p in pairs] == [("full", "oracle"), ("full", "rag"), ("oracle", "rag")]
     assert [p.found for p in pairs] == [False, True, False]
+    table = crossovers_to_frame(pairs)
+    assert table["found"].to_list() == [False, True, False]
+    assert table["size"].null_count() == 2 and table["size"][1] == pytest.approx(x.size)
+    assert curves_to_frame(curves)["solver"].unique(maintain_order=True).to_list() == ["full", "oracle", "rag"]
+
+
+def test_curves_without_a_common_size_range_report_no_crossover():
+    frame = simulate_results({"a": (0, 0), "b": (1, -0.2)}, personas=6, questions_per_persona=5, seed=0)
+    frame = frame.filter(((pl.col("solver") == "a") & (pl.col("size") <= 10))
+                         | ((pl.col("solver") == "b") & (pl.col("size") >= 30)))
+    x = crossover(*accuracy_curves(frame, n_resamples=30).values())
+    assert not x.found and math.isnan(x.share_crossing)
+    assert "not measured over a common range of sizes" in x.sentence
 
 
 def test_crossover_refuses_curves_from_different_resamples_or_kinds():

@@ -1,6 +1,10 @@
 """Wilson, CLT and clustered standard errors, cluster bootstrap: checked against independent references."""
 
+import ast
+import importlib.util
 import math
+import typing
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -66,9 +70,18 @@ def test_clustered_se_hand_computation():
     assert (ci.n, ci.n_clusters, ci.method) == (9, 3, "clustered-t")
 
 
-def test_clustered_se_matches_inspect_implementation():
-    from inspect_ai.scorer._metrics.std import _clustered_stderr
+def inspect_clustered_stderr():
+    """Inspect's own `_clustered_stderr`, lifted from its source without importing inspect_ai (slow)."""
+    origin = Path(importlib.util.find_spec("inspect_ai").origin).parent / "scorer" / "_metrics" / "std.py"
+    tree = ast.parse(origin.read_text())
+    func = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "_clustered_stderr")
+    namespace = {"cast": typing.cast}
+    exec(compile(ast.Module([func], type_ignores=[]), str(origin), "exec"), namespace)
+    return namespace["_clustered_stderr"]
 
+
+def test_clustered_se_matches_inspect_implementation():
+    _clustered_stderr = inspect_clustered_stderr()
     rng = np.random.default_rng(1)
     clusters = rng.integers(0, 12, 150)
     scores = (rng.random(150) < 0.6).astype(float)
