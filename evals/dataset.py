@@ -8,6 +8,7 @@ size, so accuracy curves across sizes stay paired.
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,8 +16,8 @@ from pathlib import Path
 from inspect_ai.dataset import Sample
 
 from generators.categories import CATEGORIES
-from generators.errors import ConfigError
-from generators.store import open_store
+from generators.errors import ConfigError, StoreError
+from generators.store import memcurve_version, open_store
 
 _ROWS_SQL = """
 SELECT h.history_id, h.chain_id, h.persona_id, h.size, h.tokens,
@@ -137,3 +138,24 @@ def _sample(db: str, solver: str, row: dict) -> Sample:
             "solver": solver,
         },
     )
+
+
+def cached_benchmark(config, cache_dir: str | Path, *, progress: bool = False) -> Path:
+    """A generated benchmark for `config` (a generators.config.GenerationConfig), made once and reused.
+
+    The file name carries a hash of the config and the memcurve version, so a new config or release
+    regenerates; the same config always gives the same bytes, so concurrent runs may both write it.
+    """
+    from generators.generate import generate
+
+    key = hashlib.sha256(f"{memcurve_version()}\n{config.to_json()}".encode()).hexdigest()[:16]
+    path = Path(cache_dir) / f"convomem-{key}.duckdb"
+    if path.is_file():
+        try:
+            open_store(path).close()
+            return path
+        except StoreError:  # an older schema: regenerate below
+            pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    generate(config, path, force=True, progress=progress)
+    return path

@@ -59,13 +59,13 @@ def answer_message(state: TaskState, context: RenderedContext | None, cache_hist
     return ChatMessageUser(content=[history, ContentText(text=question)])
 
 
-def context_window(model_name: str) -> int | None:
-    """The model's context window from the offline provider's table (None when unknown)."""
+def context_window(model) -> int | None:
+    """The model's context window (the live gguf window, or a known API model's), None when unknown."""
     try:
         from evals.models import context_window as lookup
     except ImportError:
         return None
-    return lookup(model_name)
+    return lookup(model)
 
 
 def answer_tokens() -> int:
@@ -90,7 +90,7 @@ def budget_for(max_context_tokens: int | None) -> int | None:
     It does not depend on the question, so every question of a history keeps the same conversations
     (identical prefix); QUESTION_TOKENS is reserved for the question text itself.
     """
-    window = max_context_tokens or context_window(str(get_model()))
+    window = max_context_tokens or context_window(get_model())
     if window is None:
         return None
     return history_budget(window, answer_tokens(), PROMPT_RESERVE_TOKENS)

@@ -39,3 +39,19 @@ def run_solver(db, solver, tmp_path, *, solvers=("x",), sizes=None, **eval_kwarg
 def history_ids(conversations):
     """Message ids of the tiny conversations, in order (2 messages each)."""
     return [f"{c}-m{i:02d}" for c in conversations for i in range(2)]
+
+
+def answer_honestly(input, tools, tool_choice, config):
+    """mockllm custom output that answers only from what the prompt shows (else "I don't know").
+
+    Reproduces what a faithful model would score under each solver: the pet name needs the chew-toy
+    message, the weekday needs that conversation's dated header, the cat question is always abstained.
+    """
+    prompt = input[-1].text
+    question = prompt.rsplit("Question: ", 1)[-1]
+    answer = "I don't know: there is no information about it."
+    if question.startswith("What's my pup called") and "User: Biscuit chewed" in prompt:
+        answer = "Biscuit"
+    if question.startswith("What day of the week") and "Tuesday, 2024-01-09" in prompt:
+        answer = "Tuesday"
+    return mock_output(answer, input_tokens=len(prompt) // 4, output_tokens=4)

@@ -1,0 +1,100 @@
+"""ConvoMem-style memory evaluation: the same questions over histories of growing length, answered by
+full-context and RAG (and optionally oracle / no-context) solvers, in one log.
+
+    inspect eval tasks/convomem.py                                  # offline default benchmark and model
+    inspect eval tasks/convomem.py -T data=bench.duckdb -T sizes=1,10,30 -T solvers=full_context,rag,oracle
+    inspect eval tasks/convomem.py --model anthropic/claude-sonnet-4-5 --model-role grader=anthropic/claude-haiku-4-5
+
+With no `data`, a small default benchmark is generated once into results/cache/ (keyed by a hash of its
+config) and reused. Options (-T):
+  data                   a benchmark .duckdb (default: the generated default benchmark)
+  sizes                  history sizes in conversations, e.g. 1,10,30 (default: all in the benchmark)
+  categories             question categories, e.g. user_facts,temporal (default: all in the benchmark)
+  solvers                any of full_context, rag, oracle, no_context (default: full_context,rag)
+  k, unit                RAG: top-k units of message | round | conversation (default: 5 rounds)
+  histories_per_size     the first N history chains at each size (default: all)
+  questions_per_history  the first N questions of each history, round-robin over categories (default: all)
+  max_context_tokens     the answer model's context window (default: the model's own, when known)
+  max_tokens             reply length for the answer model (default: 48)
+  seed                   seed of the generated default benchmark
+  judge                  rubric | all | off: when the `grader` role judges (default: rubric categories only)
+  judge_retries          extra judge calls when its verdict cannot be parsed (default: 2)
+
+Prompt caching: full_context puts the history first and marks it as a cache breakpoint, so with
+Anthropic every question of a history reads the cached prefix (keep Inspect's default `--cache-prompt`;
+for RAG-only runs, whose prompts are all different, `--cache-prompt=false` avoids paying for cache writes).
+"""
+
+from pathlib import Path
+
+from inspect_ai import Task, task
+from inspect_ai.dataset import MemoryDataset
+from inspect_ai.model import GenerateConfig
+
+from evals.dataset import cached_benchmark, load_samples
+from evals.scorers import default_scorers
+from evals.solvers import compare
+from evals.task_options import (
+    parse_categories,
+    parse_data,
+    parse_k,
+    parse_positive_int,
+    parse_size_list,
+    parse_solvers,
+    parse_unit,
+)
+from generators.config import build_config
+
+CACHE_DIR = Path(__file__).resolve().parent.parent / "results" / "cache"
+DEFAULT_SEED = 7
+# The default benchmark: small enough for the offline 270M model on 2 cores in under 10 minutes, with
+# sizes spread far enough for the planted-fact accuracy curve to fall.
+DEFAULT_BENCHMARK = {
+    "personas": 2,
+    "sizes": "1,4,16,48",
+    "categories": "user_facts,assistant_facts,changing_facts,abstention,temporal",
+    "questions_per_category": 1,
+    "questions_per_history": 5,
+}
+
+
+@task
+def convomem(
+    data: str | None = None,
+    sizes: str | list | int | None = None,
+    categories: str | list | None = None,
+    solvers: str | list = "full_context,rag",
+    k: int = 5,
+    unit: str = "round",
+    histories_per_size: int | None = None,
+    questions_per_history: int | None = None,
+    max_context_tokens: int | None = None,
+    max_tokens: int = 48,
+    seed: int = DEFAULT_SEED,
+    judge: str = "rubric",
+    judge_retries: int = 2,
+) -> Task:
+    solver_names = parse_solvers(solvers)
+    k, unit = parse_k(k), parse_unit(unit)
+    window = parse_positive_int("max_context_tokens", max_context_tokens, allow_none=True)
+    scorers = default_scorers(judge_mode=judge, judge_retries=int(judge_retries))
+    if data is None:
+        config = build_config({**DEFAULT_BENCHMARK, "seed": seed})
+        db = cached_benchmark(config, CACHE_DIR, progress=True)
+    else:
+        db = parse_data(data)
+    samples = load_samples(
+        db,
+        solvers=solver_names,
+        sizes=parse_size_list(sizes),
+        categories=parse_categories(categories),
+        histories_per_size=parse_positive_int("histories_per_size", histories_per_size, allow_none=True),
+        questions_per_history=parse_positive_int("questions_per_history", questions_per_history, allow_none=True),
+    )
+    return Task(
+        dataset=MemoryDataset(samples, name=f"convomem:{Path(db).stem}"),
+        solver=compare(solvers=solver_names, k=k, unit=unit, max_context_tokens=window),
+        scorer=scorers,
+        config=GenerateConfig(max_tokens=parse_positive_int("max_tokens", max_tokens), temperature=0.0),
+        name="convomem",
+    )
