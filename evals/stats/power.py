@@ -41,7 +41,11 @@ def design_effect(cluster_size: float, icc: float) -> float:
 
 
 def observed_design_effect(scores, clusters) -> float:
-    """(clustered SE / CLT SE)^2 from pilot data: the design effect this clustering actually had."""
+    """The design effect this clustering actually had in pilot data: 1 means no clustering effect.
+
+    Ratio of the clustered variance of the mean (Miller, no small-sample factor) to the variance the
+    same formula gives when every question is its own cluster, p(1-p)/n for 0/1 scores.
+    """
     s = as_scores(scores)
     independent_var = np.var(s) / s.size  # what the clustered formula gives with one sample per cluster
     return float(clustered_se(s, clusters, small_sample=False) ** 2 / independent_var)
