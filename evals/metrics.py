@@ -6,9 +6,9 @@ Group names in the log read `category/user_facts`, `size/30`, `solver/rag`, `sol
 with `.../stderr` next to each. Unscored (NaN) samples never reach a metric: Inspect drops them first,
 and a group whose samples are all unscored does not appear.
 
-Traps handled here (inspect_ai.md §3): `grouped()` and `stderr(cluster=)` raise when a sample lacks
-the key, so callers pass only keys their dataset has; metrics see epoch-reduced values, so custom
-metrics apply `value_to_float()`.
+Traps (inspect_ai.md §3): `grouped()` and `stderr(cluster=)` raise when a sample lacks the key, so
+callers pass only keys their dataset has (the memcurve dataset has all of GROUPS); metrics see
+epoch-reduced values, which `accuracy`, `mean` and `stderr` convert with `value_to_float()`.
 """
 
 from __future__ import annotations
@@ -31,60 +31,51 @@ GROUPS: tuple[str, ...] = ("category", "size", "solver")
 CROSSED: tuple[tuple[str, ...], ...] = (("solver", "size"),)
 
 
-def group_metrics(center: Metric, key: str, cluster: str = CLUSTER) -> list[Metric]:
-    """`center` and its clustered stderr per value of the metadata `key` (names `key/value[/stderr]`)."""
-    return [
-        grouped(center, key, all=False, name_template=f"{key}/{{group_name}}"),
-        grouped(stderr(cluster=cluster), key, all=False, name_template=f"{key}/{{group_name}}/stderr"),
-    ]
-
-
 @metric
-def crossed(keys: Sequence[str] = ("solver", "size"), center: str = "accuracy", cluster: str = CLUSTER) -> Metric:
-    """The metric per combination of several metadata keys, e.g. accuracy of each solver at each size.
+def breakdown(center: str = "accuracy", groups: Sequence[str] = GROUPS,
+              crossings: Sequence[Sequence[str]] = CROSSED, cluster: str = CLUSTER) -> Metric:
+    """`center` and its clustered stderr per value of each group key and each crossing of keys.
 
-    Names read `solver/rag/size/30` (and `.../stderr`, clustered). The combinations become one synthetic
-    metadata key that Inspect's own `grouped()` then groups by, so the numbers equal `grouped`'s.
+    One metric returning every group, because Inspect keeps only one metric per registered name for
+    each key of a dict-valued score (`resolve_glob_metric_keys`), so several `grouped()` would be
+    silently dropped there. Inside, Inspect's own `grouped()` (distinct name templates, all=False) and
+    `stderr(cluster=...)` do the work; a crossing is grouped through one synthetic metadata key
+    ("solver/size" = "solver/rag/size/30").
     """
-    keys = list(keys)
-    combo = "/".join(keys)
     center_metric = {"accuracy": accuracy, "mean": mean}[center]()
-    by_combo = [
-        grouped(center_metric, combo, all=False),
-        grouped(stderr(cluster=cluster), combo, all=False, name_template="{group_name}/stderr"),
-    ]
+    plans = [(key, None) for key in groups] + [("/".join(keys), list(keys)) for keys in crossings]
+    parts = []
+    for key, crossed_keys in plans:
+        prefix = "{group_name}" if crossed_keys else f"{key}/{{group_name}}"
+        parts.append((key, crossed_keys, [
+            grouped(center_metric, key, all=False, name_template=prefix),
+            grouped(stderr(cluster=cluster), key, all=False, name_template=f"{prefix}/stderr"),
+        ]))
 
     def compute(scores: list[SampleScore]) -> Value:
-        tagged = []
-        for s in scores:
-            md = dict(s.sample_metadata or {})
-            md[combo] = "/".join(f"{k}/{md.get(k)}" for k in keys)
-            tagged.append(SampleScore(score=s.score, sample_id=s.sample_id, sample_metadata=md, scorer=s.scorer))
         out: dict[str, float] = {}
-        for m in by_combo:
-            out.update(m(tagged))  # type: ignore[arg-type]
+        for key, crossed_keys, metrics in parts:
+            tagged = scores if crossed_keys is None else [_tag(s, key, crossed_keys) for s in scores]
+            for m in metrics:
+                out.update(m(tagged))  # type: ignore[arg-type]
         return out
 
     return compute
 
 
+def _tag(score: SampleScore, key: str, keys: list[str]) -> SampleScore:
+    md = dict(score.sample_metadata or {})
+    md[key] = "/".join(f"{k}/{md.get(k)}" for k in keys)
+    return SampleScore(score=score.score, sample_id=score.sample_id, sample_metadata=md, scorer=score.scorer)
+
+
 def accuracy_metrics(groups: Sequence[str] = GROUPS, crossings: Sequence[Sequence[str]] = CROSSED,
                      cluster: str = CLUSTER) -> list[Metric]:
-    """Accuracy overall, per group and per crossing, each with a history-clustered standard error."""
-    return _metrics(accuracy(), "accuracy", groups, crossings, cluster)
+    """Accuracy overall and per group/crossing, each with a history-clustered standard error."""
+    return [accuracy(), stderr(cluster=cluster), breakdown("accuracy", list(groups), [list(c) for c in crossings], cluster)]
 
 
 def mean_metrics(groups: Sequence[str] = GROUPS, crossings: Sequence[Sequence[str]] = (),
                  cluster: str = CLUSTER) -> list[Metric]:
     """The same for rates and scores in [0, 1] that are not right/wrong (recall, ndcg, overflow)."""
-    return _metrics(mean(), "mean", groups, crossings, cluster)
-
-
-def _metrics(center: Metric, center_name: str, groups: Sequence[str], crossings: Sequence[Sequence[str]],
-             cluster: str) -> list[Metric]:
-    out: list[Metric] = [center, stderr(cluster=cluster)]
-    for key in groups:
-        out += group_metrics(center, key, cluster)
-    for keys in crossings:
-        out.append(crossed(list(keys), center_name, cluster))
-    return out
+    return [mean(), stderr(cluster=cluster), breakdown("mean", list(groups), [list(c) for c in crossings], cluster)]

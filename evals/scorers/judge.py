@@ -25,7 +25,7 @@ from inspect_ai.model import GenerateConfig, get_model
 from inspect_ai.scorer import Score, Scorer, Target, accuracy, mean, scorer, stderr
 from inspect_ai.solver import TaskState
 
-from evals.metrics import CLUSTER, accuracy_metrics, group_metrics
+from evals.metrics import CLUSTER, accuracy_metrics, breakdown
 from evals.scorers.answer_check import as_float, check_answer, gold_answers, overflowed
 from generators.categories import CATEGORIES
 
@@ -150,7 +150,7 @@ def parse_verdict(text: str) -> bool | None:
 
 @scorer(metrics={
     "correct": accuracy_metrics(),
-    "judge": [accuracy(), stderr(cluster=CLUSTER), *group_metrics(accuracy(), "category")],
+    "judge": [accuracy(), stderr(cluster=CLUSTER), breakdown("accuracy", ["category"], [])],
     "judge_agreement": [mean()],
 })
 def judge(mode: JudgeMode = "rubric", retries: int = 2, max_tokens: int = 16) -> Scorer:
