@@ -1,0 +1,36 @@
+"""Assistant facts: something the assistant said or recommended ("what was that book you suggested?").
+N > 1: N suggestions with a number each (price, minutes, pages, weight); the question picks one by that number.
+"""
+
+from __future__ import annotations
+
+from generators.personas import ASSISTANT_SLOTS, Persona
+from generators.planting import user_facts
+from generators.planting.vocab import titles, words
+
+CATEGORY = "assistant_facts"
+SPEAKER = "assistant"
+RANKINGS = {
+    "rank_laptop": (lambda: words("laptops"), (499, 2399), "min", "laptop_price"),
+    "rank_recipe": (lambda: words("recipes"), (12, 95), "min", "recipe_minutes"),
+    "rank_book": (lambda: titles("suggested"), (140, 820), "min", "book_pages"),
+    "rank_tent": (lambda: words("tents"), (780, 2900), "min", "tent_grams"),
+}
+
+
+def topics(n: int) -> list[str]:
+    return sorted(ASSISTANT_SLOTS) if n == 1 else sorted(RANKINGS)
+
+
+def exclusive(topic: str) -> bool:
+    return topic in RANKINGS
+
+
+def plant(pack, persona: Persona, rng, n, topic, chain):
+    return user_facts.plant(pack, persona, rng, n, topic, chain, category=CATEGORY, speaker=SPEAKER,
+                            values=persona.recommended, subject="assistant", rankings=RANKINGS)
+
+
+def samples(persona: Persona) -> dict:
+    return user_facts.samples(persona, category=CATEGORY, speaker=SPEAKER, values=persona.recommended,
+                              rankings=RANKINGS)

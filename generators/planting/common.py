@@ -1,0 +1,93 @@
+"""Shared shapes of planted material: what a category planter hands to the generator.
+
+A planter turns (persona, evidence count, topic) into a QuestionDraft: the evidence conversations
+(rendered turns, the evidence turn, the facts that turn states) and the question. Timestamps and ids are
+added later by generators.generate, which knows where each conversation sits on the timeline.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from generators.errors import TemplateError
+from generators.templating import Pack
+
+ABSTAIN = "There is no information in prior conversations to answer this question."
+
+
+@dataclass
+class FactDraft:
+    subject: str  # user | assistant | sister, neighbour, ... (a hard negative)
+    slot: str
+    value: str
+
+
+@dataclass
+class ConversationDraft:
+    topic: str  # the template key, e.g. "user_facts/dog_name"
+    turns: list[tuple[str, str, bool]]  # (speaker, text, is_evidence)
+    facts: list[FactDraft] = field(default_factory=list)  # stated by the evidence turn
+
+    @property
+    def evidence_turn(self) -> int:
+        return next(i for i, t in enumerate(self.turns) if t[2])
+
+
+@dataclass
+class QuestionDraft:
+    category: str
+    question_type: str
+    text: str
+    answer: str
+    conversations: list[ConversationDraft]  # evidence conversations, in time order
+    aliases: list[str] = field(default_factory=list)
+    rubric: str | None = None
+    answer_kind: str = "text"
+    slot: str | None = None
+    is_abstention: bool = False
+    chained: bool = False  # changing facts: each fact supersedes the previous one
+    temporal_kind: str | None = None  # temporal: answer computed from timestamps at write time
+    event_labels: list[str] = field(default_factory=list)
+
+
+def render_conversation(pack: Pack, key: str, context: Mapping, rng: random.Random,
+                        facts: list[FactDraft], speaker: str = "user") -> ConversationDraft:
+    """Render one randomly chosen conversation variant of `key`; its single evidence turn states `facts`."""
+    section = rng.choice(pack.sections(key, "conversation"))
+    turns = section.conversation(context)
+    check_evidence(section.display, section.line, turns, speaker)
+    return ConversationDraft(key, turns, facts)
+
+
+def render_question(pack: Pack, key: str, context: Mapping, rng: random.Random) -> dict:
+    return rng.choice(pack.sections(key, "question")).question(context)
+
+
+def check_evidence(display: str, line: int, turns: list[tuple[str, str, bool]], speaker: str | None) -> None:
+    """A planting conversation has exactly one evidence turn, spoken by `speaker`; a filler has none."""
+    marked = [t for t in turns if t[2]]
+    if speaker is None:
+        if marked:
+            raise TemplateError(f"{display} line {line}: filler conversations must not mark an evidence turn ('*')")
+        return
+    if len(marked) != 1:
+        raise TemplateError(f"{display} line {line}: a planting conversation needs exactly one '*' evidence turn, "
+                            f"found {len(marked)}")
+    if marked[0][0] != speaker:
+        raise TemplateError(f"{display} line {line}: the evidence turn must be spoken by the {speaker}")
+
+
+def inline(sentence: str) -> str:
+    """A sentence as it reads mid-message: lower-case first word unless it is 'I'."""
+    if sentence[:2] in ("I ", "I'"):
+        return sentence
+    return sentence[:1].lower() + sentence[1:]
+
+
+class ChainState:
+    """What the questions of one history chain have used up (event labels must not repeat in a history)."""
+
+    def __init__(self) -> None:
+        self.used_events: set[str] = set()

@@ -1,0 +1,28 @@
+"""Implicit connections: context shared in passing (an injury, a budget, a phobia, a schedule, a tech limit)
+must shape later advice that never mentions it. Same mechanics as preferences, other vocabulary.
+"""
+
+from __future__ import annotations
+
+from generators.personas import Persona
+from generators.planting import preferences
+
+CATEGORY = "implicit_connections"
+VOCAB = "implicit"
+
+
+def topics(n: int) -> list[str]:
+    return preferences.topics(n, VOCAB)
+
+
+def exclusive(topic: str) -> bool:
+    return False
+
+
+def plant(pack, persona: Persona, rng, n, topic, chain):
+    return preferences.plant(pack, persona, rng, n, topic, chain, category=CATEGORY, vocab=VOCAB,
+                             field="circumstances")
+
+
+def samples(persona: Persona) -> dict:
+    return preferences.samples(persona, category=CATEGORY, vocab=VOCAB)

@@ -1,0 +1,51 @@
+"""Preferences: the user states preferences in passing; a later standalone recommendation request
+(never mentioning memory) is judged by a rubric that lists what a good reply must use or avoid.
+N messages = N aspects of one domain (diet, spice, time, ...), each stated in its own conversation.
+"""
+
+from __future__ import annotations
+
+from generators.personas import Persona
+from generators.planting.common import FactDraft, QuestionDraft, inline, render_conversation, render_question
+from generators.planting.vocab import structured
+
+CATEGORY = "preferences"
+VOCAB = "preferences"
+PERSONA_FIELD = "preferences"
+
+
+def topics(n: int, vocab: str = VOCAB) -> list[str]:
+    return sorted(d for d, aspects in structured(vocab).items() if len(aspects) >= n)
+
+
+def exclusive(topic: str) -> bool:
+    return False
+
+
+def plant(pack, persona: Persona, rng, n: int, topic: str, chain, *, category=CATEGORY, vocab=VOCAB,
+          field=PERSONA_FIELD) -> QuestionDraft:
+    domain = structured(vocab)[topic]
+    held = getattr(persona, field)[topic]
+    aspects = rng.sample(sorted(domain), n)
+    base = persona.safe_context()
+    convs, points = [], []
+    for aspect in aspects:
+        entry = domain[aspect][held[aspect]]
+        statement = rng.choice(entry["say"])
+        ctx = {**base, "statement": statement, "statement_inline": inline(statement)}
+        convs.append(render_conversation(pack, f"{category}/plant", ctx, rng,
+                                         [FactDraft("user", f"{topic}.{aspect}", held[aspect])]))
+        points.append(entry["rubric"])
+    q = render_question(pack, f"{category}/{topic}", base, rng)
+    rubric = q["rubric"] or "A good response should " + "; and ".join(points) + "."
+    return QuestionDraft(category, f"{category}/{topic}", q["question"], q["answer"] or "; ".join(points), convs,
+                         aliases=q["aliases"], rubric=rubric, answer_kind="rubric")
+
+
+def samples(persona: Persona, *, category=CATEGORY, vocab=VOCAB) -> dict:
+    base = persona.safe_context()
+    statement = "I love long walks."
+    out = {f"{category}/plant": ([{**base, "statement": statement, "statement_inline": inline(statement)}], [], "user")}
+    for domain in structured(vocab):
+        out[f"{category}/{domain}"] = ([], [base], None)
+    return out

@@ -1,0 +1,68 @@
+"""Temporal reasoning: events mentioned on the day they happen; the question needs date arithmetic or
+ordering. The answer is computed by generators.temporal.compute from the planting messages' timestamps,
+once the generator has placed the conversations on the timeline.
+"""
+
+from __future__ import annotations
+
+from generators.personas import Persona
+from generators.planting.common import FactDraft, QuestionDraft, render_conversation, render_question
+from generators.planting.vocab import words
+from generators.temporal import KINDS
+
+CATEGORY = "temporal"
+EVENT_SLOT = "event"
+
+
+def topics(n: int) -> list[str]:
+    return sorted(k for k, need in KINDS.items() if need == n or (need is None and n >= 2))
+
+
+def exclusive(topic: str) -> bool:
+    return False
+
+
+def plant(pack, persona: Persona, rng, n: int, topic: str, chain) -> QuestionDraft:
+    free = [e for e in words("events") if e not in chain.used_events]
+    events = rng.sample(free, n)  # in time order: the generator places evidence in list order
+    chain.used_events.update(events)
+    base = persona.safe_context()
+    convs = [render_conversation(pack, f"{CATEGORY}/plant", {**base, "event": e}, rng,
+                                 [FactDraft("user", EVENT_SLOT, e)]) for e in events]
+    q = render_question(pack, f"{CATEGORY}/{topic}", _question_context(base, events, rng), rng)
+    return QuestionDraft(CATEGORY, f"{CATEGORY}/{topic}", q["question"], q["answer"] or "", convs,
+                         aliases=q["aliases"], answer_kind="number" if topic != "weekday" and "which" not in topic
+                         else "text", temporal_kind=topic, event_labels=events)
+
+
+def _question_context(base: dict, events: list[str], rng) -> dict:
+    shuffled = list(events)
+    rng.shuffle(shuffled)
+    listed = ", ".join(shuffled[:-1]) + " or " + shuffled[-1] if len(shuffled) > 1 else shuffled[0]
+    return {**base, "event": events[0], "event_a": events[0], "event_b": events[-1], "events": shuffled,
+            "event_list": listed}
+
+
+def samples(persona: Persona) -> dict:
+    import random
+
+    base = persona.safe_context()
+    evs = list(words("events")[:3])
+    out = {f"{CATEGORY}/plant": ([{**base, "event": evs[0]}], [], "user")}
+    for kind in KINDS:
+        out[f"{CATEGORY}/{kind}"] = ([], [_question_context(base, evs, random.Random(0))], None)
+    return out
+
+
+def answer_aliases(kind: str, answer: str, events: list[str]) -> list[str]:
+    """Accepted variants of a computed answer: '12 days', 'Tuesday' as 'Tue', 'pottery class' without 'the'."""
+    if kind in ("days_between", "days_ago"):
+        return [f"{answer} days"]
+    if kind == "weeks_ago":
+        return [f"{answer} weeks"]
+    if kind == "weekday":
+        return [answer[:3]]
+    for prefix in ("the ", "my "):
+        if answer.startswith(prefix):
+            return [answer[len(prefix):]]
+    return []

@@ -1,0 +1,61 @@
+"""User facts: something the user said in passing. One message: a slot of the persona (its dog's name).
+N > 1 messages: N rated items (restaurants, hikes, ...), and the question needs all of them to pick the best.
+"""
+
+from __future__ import annotations
+
+from generators.personas import USER_SLOTS, Persona
+from generators.planting.common import FactDraft, QuestionDraft, render_conversation, render_question
+from generators.planting.vocab import titles, words
+
+CATEGORY = "user_facts"
+SPEAKER = "user"
+# kind -> (item pool, score range, pick "max" or "min", facts slot)
+RANKINGS = {
+    "rank_restaurant": (lambda: words("restaurants"), (3, 10), "max", "restaurant_rating"),
+    "rank_hike": (lambda: words("trails"), (3, 19), "max", "hike_miles"),
+    "rank_apartment": (lambda: words("apartments"), (900, 2600), "min", "apartment_rent"),
+    "rank_movie": (lambda: titles("movie"), (1, 5), "max", "movie_stars"),
+}
+
+
+def topics(n: int) -> list[str]:
+    return sorted(USER_SLOTS) if n == 1 else sorted(k for k, v in RANKINGS.items() if v[1][1] - v[1][0] + 1 >= n)
+
+
+def exclusive(topic: str) -> bool:
+    return topic in RANKINGS
+
+
+def aliases_for(value: str) -> list[str]:
+    return [value[4:]] if value.startswith("Dr. ") else []
+
+
+def plant(pack, persona: Persona, rng, n: int, topic: str, chain, *, category=CATEGORY, speaker=SPEAKER,
+          values=None, subject="user", rankings=RANKINGS) -> QuestionDraft:
+    key = f"{category}/{topic}"
+    base = persona.safe_context()
+    if n == 1 and topic not in rankings:
+        value = (values or persona.facts)[topic]
+        conv = render_conversation(pack, key, {**base, "value": value}, rng, [FactDraft(subject, topic, value)], speaker)
+        q = render_question(pack, key, {**base, "value": value}, rng)
+        return QuestionDraft(category, key, q["question"], q["answer"] or value, [conv],
+                             aliases=q["aliases"] or aliases_for(value), slot=topic)
+    pool, (lo, hi), pick, slot = rankings[topic]
+    items = rng.sample(pool(), n)
+    scores = rng.sample(range(lo, hi + 1), n)
+    convs = [render_conversation(pack, key, {**base, "item": item, "score": score}, rng,
+                                 [FactDraft(subject, slot, item)], speaker) for item, score in zip(items, scores)]
+    best = (max if pick == "max" else min)(range(n), key=lambda i: scores[i])
+    q = render_question(pack, key, {**base, "items": items}, rng)
+    return QuestionDraft(category, key, q["question"], q["answer"] or items[best], convs, aliases=q["aliases"])
+
+
+def samples(persona: Persona, *, category=CATEGORY, speaker=SPEAKER, values=None, rankings=RANKINGS) -> dict:
+    base = persona.safe_context()
+    out = {f"{category}/{slot}": ([{**base, "value": v}], [{**base, "value": v}], speaker)
+           for slot, v in (values or persona.facts).items()}
+    for kind, (pool, (lo, _), _, _) in rankings.items():
+        item = pool()[0]
+        out[f"{category}/{kind}"] = ([{**base, "item": item, "score": lo}], [{**base, "items": [item]}], speaker)
+    return out

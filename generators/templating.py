@@ -1,0 +1,186 @@
+"""Template packs: load, layer, compile once, render safely, and report errors by file and line.
+
+Pack format (see generators/templates/README.md): a pack is a folder of `<folder>/<name>.j2` files.
+Each file holds one or more sections, each opened by a header line:
+
+    ## conversation      a conversation: one turn per line, "user: ..." or "assistant: ...";
+                         a leading "*" ("*user: ...") marks the evidence (planting) message
+    ## question          a question: "question: ...", optional "answer: ...", "alias: ..." (repeatable),
+                         "rubric: ..."
+
+Text before the first header is a preamble (use it for a {# comment #} naming the variables).
+A user pack (`--templates DIR`) is layered over the built-in pack: a file with the same relative path
+replaces the built-in one, a new file adds variants (fillers) or is rejected if its folder expects a
+fixed set of names. Every section is compiled once in a jinja2 SandboxedEnvironment with StrictUndefined;
+a syntax error, an unknown variable or a reach for Python internals raises TemplateError naming the file
+and line, e.g. "templates/user_facts/dog_name.j2 line 3: 'pet_nam' is undefined".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+
+from generators.errors import TemplateError
+
+BUILTIN_DIR = Path(__file__).parent / "templates"
+SECTION_KINDS = ("conversation", "question")
+
+_HEADER = re.compile(r"^##\s*(\w+)\s*$")
+_TURN = re.compile(r"^(\*?)(user|assistant)\s*:\s*(.+)$")
+_QLINE = re.compile(r"^(question|answer|alias|rubric)\s*:\s*(.*)$")
+
+
+@dataclass
+class Section:
+    """One compiled section of a template file."""
+
+    display: str  # "templates/user_facts/dog_name.j2"
+    kind: str  # conversation | question
+    line: int  # 1-based line of the section header
+    template: jinja2.Template
+
+    def render(self, context: Mapping) -> str:
+        try:
+            return self.template.render(context)
+        except TemplateError:
+            raise
+        except Exception as exc:  # undefined variable, sandbox violation, type error inside the template
+            raise TemplateError(f"{self.display} line {_error_line(exc, self.display, self.line)}: "
+                                f"{_one_line(exc)}") from None
+
+    def conversation(self, context: Mapping) -> list[tuple[str, str, bool]]:
+        """Render to turns: (speaker, text, is_evidence)."""
+        turns = []
+        for raw in self.render(context).splitlines():
+            line = raw.strip()
+            if not line:
+                continue
+            m = _TURN.match(line)
+            if m is None:
+                raise TemplateError(f"{self.display} line {self.line}: rendered line {line[:60]!r} does not start "
+                                    "with 'user:' or 'assistant:' (optionally '*' for the evidence turn)")
+            turns.append((m.group(2), m.group(3).strip(), m.group(1) == "*"))
+        if not turns:
+            raise TemplateError(f"{self.display} line {self.line}: conversation renders no turns")
+        return turns
+
+    def question(self, context: Mapping) -> dict[str, object]:
+        """Render to {'question': str, 'answer': str|None, 'aliases': [str], 'rubric': str|None}."""
+        out: dict[str, object] = {"question": None, "answer": None, "aliases": [], "rubric": None}
+        for raw in self.render(context).splitlines():
+            line = raw.strip()
+            if not line:
+                continue
+            m = _QLINE.match(line)
+            if m is None:
+                raise TemplateError(f"{self.display} line {self.line}: rendered line {line[:60]!r} does not start "
+                                    "with question:, answer:, alias: or rubric:")
+            key, value = m.group(1), m.group(2).strip()
+            if key == "alias":
+                out["aliases"].append(value)
+            else:
+                out[key] = value
+        if not out["question"]:
+            raise TemplateError(f"{self.display} line {self.line}: question section renders no 'question:' line")
+        return out
+
+
+@dataclass
+class Pack:
+    """All sections of the layered pack, by key "<folder>/<name>" (file path without .j2)."""
+
+    files: dict[str, list[Section]] = field(default_factory=dict)
+
+    def keys(self, folder: str) -> list[str]:
+        return sorted(k for k in self.files if k.split("/", 1)[0] == folder)
+
+    def sections(self, key: str, kind: str) -> list[Section]:
+        found = [s for s in self.files.get(key, []) if s.kind == kind]
+        if not found:
+            raise TemplateError(f"templates/{key}.j2: has no '## {kind}' section")
+        return found
+
+
+class _Loader(jinja2.BaseLoader):
+    def __init__(self) -> None:
+        self.sources: dict[str, tuple[str, str]] = {}
+
+    def get_source(self, environment, template):
+        source, filename = self.sources[template]
+        return source, filename, lambda: True
+
+
+def make_environment() -> tuple[SandboxedEnvironment, _Loader]:
+    loader = _Loader()
+    env = SandboxedEnvironment(loader=loader, undefined=jinja2.StrictUndefined, trim_blocks=True,
+                               lstrip_blocks=True, autoescape=False, cache_size=-1)
+    return env, loader
+
+
+def load_pack(user_dir: str | Path | None = None, *, builtin_dir: Path = BUILTIN_DIR) -> Pack:
+    """Load the built-in pack, layer `user_dir` over it (same relative path replaces), compile every section."""
+    files: dict[str, tuple[Path, str]] = {}  # key -> (path, display)
+    roots = [(builtin_dir, "templates")]
+    if user_dir is not None:
+        roots.append((Path(user_dir), str(user_dir).rstrip("/")))
+    for root, label in roots:
+        for path in sorted(root.rglob("*.j2")):
+            rel = path.relative_to(root).as_posix()
+            if rel.count("/") != 1:
+                raise TemplateError(f"{label}/{rel}: templates live one folder deep, as <folder>/<name>.j2")
+            files[rel[:-3]] = (path, f"{label}/{rel}")
+    env, loader = make_environment()
+    pack = Pack()
+    for key in sorted(files):
+        path, display = files[key]
+        pack.files[key] = _compile_file(env, loader, path, display)
+    return pack
+
+
+def _compile_file(env: SandboxedEnvironment, loader: _Loader, path: Path, display: str) -> list[Section]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TemplateError(f"{display}: cannot read ({_one_line(exc)})") from None
+    headers = [(i, m.group(1)) for i, line in enumerate(lines) if (m := _HEADER.match(line.strip()))]
+    if not headers:
+        raise TemplateError(f"{display} line 1: no section header; start sections with '## conversation' "
+                            "or '## question'")
+    sections = []
+    for n, (start, kind) in enumerate(headers):
+        if kind not in SECTION_KINDS:
+            raise TemplateError(f"{display} line {start + 1}: unknown section '## {kind}'; "
+                                f"valid: {', '.join(SECTION_KINDS)}")
+        end = headers[n + 1][0] if n + 1 < len(headers) else len(lines)
+        # pad with newlines so jinja's line numbers are the file's line numbers
+        source = "\n" * (start + 1) + "\n".join(lines[start + 1:end])
+        name = f"{display}#{n}"
+        loader.sources[name] = (source, display)
+        try:
+            template = env.get_template(name)
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateError(f"{display} line {exc.lineno}: {exc.message}") from None
+        sections.append(Section(display, kind, start + 1, template))
+    return sections
+
+
+def _error_line(exc: BaseException, filename: str, default: int) -> int:
+    """The template line of a render error, from jinja's rewritten traceback frames."""
+    line = default
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == filename:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
