@@ -10,14 +10,16 @@ shown as A, so always answering "A" scores exactly 50%.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 
 from generators.errors import ConfigError
 
 SENTENCE_MARKERS = frozenset(".?!;")
+_MARKER = re.compile(r"[.?!;]")
 # Abbreviations that end in a full stop but are followed by a name, not a new sentence.
 NOT_SENTENCE_ENDS = frozenset({"mr.", "mrs.", "dr."})
 # How many excerpt starts we try before deciding the text cannot give a pair in every bin.
@@ -33,7 +35,7 @@ def ends_sentence(word: str) -> bool:
 
 def sentence_starts(words: Sequence[str]) -> np.ndarray:
     """Indices of the words that start a sentence: the first word and every word after a sentence end."""
-    ends = [i + 1 for i, w in enumerate(words) if ends_sentence(w)]
+    ends = [i + 1 for i, w in enumerate(words) if _MARKER.search(w) and w.lower() not in NOT_SENTENCE_ENDS]
     starts = np.asarray([0, *ends], dtype=np.int64)
     return starts[starts < len(words)]
 
@@ -86,7 +88,7 @@ class SortItem:
         return "A" if self.present_seg1_first else "B"
 
     def as_metadata(self) -> dict:
-        data = asdict(self)
+        data = dict(vars(self))  # flat fields: a shallow copy is enough (asdict deep-copies, 3x slower)
         data["distance"] = self.distance
         return data
 
