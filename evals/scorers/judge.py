@@ -139,12 +139,13 @@ def judge_prompt(question: str, reply: str, metadata: dict, golds: list[str]) ->
 
 
 def parse_verdict(text: str) -> bool | None:
-    """RIGHT -> True, WRONG -> False, both -> False (ConvoMem), neither -> None; bare yes/no also read."""
-    words = set(re.findall(r"[a-z]+", text.lower()))
+    """RIGHT -> True, WRONG -> False, both -> False (ConvoMem), neither -> None; a leading yes/no also counts."""
+    words = re.findall(r"[a-z]+", text.lower())
     if "right" in words or "wrong" in words:
         return "right" in words and "wrong" not in words
-    if "yes" in words or "no" in words:  # LongMemEval-style judges answer yes/no
-        return "yes" in words and "no" not in words
+    # LongMemEval-style judges answer yes/no; only a leading yes/no is a verdict ("there is no ..." is not)
+    if words and words[0] in ("yes", "no"):
+        return words[0] == "yes" and "no" not in words
     return None
 
 

@@ -29,6 +29,7 @@ from generators.errors import ConfigError
     ("RIGHT or WRONG? WRONG", False),         # both words: WRONG (ConvoMem)
     ("The reply is right, not wrong.", False),
     ("yes", True), ("No.", False), ("Yes, no doubt", False),  # LongMemEval-style yes/no, both -> WRONG
+    ("There is no information about a cat.", None),          # yes/no only as the leading word
     ("maybe", None), ("", None), ("RIGHTEOUS", None),       # whole words only
 ])
 def test_parse_verdict(text, verdict):
