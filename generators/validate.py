@@ -1,0 +1,474 @@
+"""`memcurve validate`: prove that every question of a benchmark is answerable from, and only from, its evidence.
+
+Each check is one named function that runs set-based SQL in DuckDB (so ~75k questions x 15 histories
+validate in seconds) and returns the rows that break it as (id, reason). Question checks report question
+ids; history checks report history ids. The checks:
+
+- evidence_present       every evidence message exists, lies inside every history that asks the question,
+                         and was sent before the question's asked_at; evidence_count matches the rows
+- answer_in_evidence     fact categories: the answer or an alias appears (case-insensitive) in the evidence
+- no_competing_value     no other message of a history states another value that the facts table records
+                         for the question's slot (whole word, case-sensitive), except registered hard
+                         negatives (another subject) and a changing chain's earlier values; and no facts row
+                         in the history gives the same persona, slot and subject another value
+- changing_final         changing facts: the chain planted by the evidence is ordered by valid_from, each value
+                         superseded by the next, and the last value is the answer
+- abstention_unplanted   abstention questions: the user never had a facts row for the asked slot
+- temporal_recomputed    temporal answers equal generators.temporal.compute over the stored timestamps
+- no_duplicate_conversation   no conversation appears twice in a history
+- history_order          conversations start strictly later along each history, size equals the rows, the
+                         conversations belong to the history's persona, and every question is asked after
+                         the history's last message
+- nesting                within a chain, each history's conversations are a subset of the next larger one's
+
+Imported benchmarks (meta source other than memcurve.generate) may have no facts table rows; the checks
+that need facts then report "skipped" instead of failing.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from generators import temporal
+from generators.store import open_store, read_meta
+
+FACT_CATEGORIES = ("user_facts", "assistant_facts", "changing_facts")
+# categories whose answer is computed from several facts rather than being one slot value
+COMPUTED_CATEGORIES = ("temporal", "aggregation")
+GENERATOR_SOURCE = "memcurve.generate"
+MAX_KEPT_FAILURES = 1000  # per check; the count is always exact
+SHOWN_FAILURES = 3  # per check in the rendered summary
+
+# Words of a text for whole-word matching: runs of letters/digits, so "Biscuit's" holds the word "Biscuit".
+_WORDS_SQL = "string_split(trim(regexp_replace({}, '[^\\p{{L}}\\p{{N}}]+', ' ', 'g')), ' ')"
+
+
+def _words(expr: str) -> str:
+    return _WORDS_SQL.format(expr)
+
+
+@dataclass(frozen=True)
+class Failure:
+    id: str  # question_id or history_id
+    reason: str
+
+
+@dataclass
+class CheckResult:
+    name: str
+    unit: str  # what `checked` counts: "questions" or "histories"
+    checked: int
+    failure_count: int = 0
+    failures: list[Failure] = field(default_factory=list)  # the first MAX_KEPT_FAILURES, sorted by id
+    skipped: str | None = None  # why the check did not run
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.failure_count == 0
+
+    @property
+    def failing_ids(self) -> list[str]:
+        return sorted({f.id for f in self.failures})
+
+    def summary(self) -> str:
+        if self.skipped:
+            return f"skip  {self.name:<26} {self.skipped}"
+        status = "ok  " if self.ok else "FAIL"
+        line = f"{status}  {self.name:<26} {self.checked:>7} {self.unit:<9} {self.failure_count:>6} failures"
+        if self.failures:
+            shown = "; ".join(f"{f.id}: {f.reason}" for f in self.failures[:SHOWN_FAILURES])
+            more = self.failure_count - min(SHOWN_FAILURES, len(self.failures))
+            line += f"\n      {shown}" + (f" (+{more} more)" if more > 0 else "")
+        return line
+
+
+@dataclass
+class ValidationReport:
+    path: Path
+    checks: list[CheckResult]
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for c in self.checks)
+
+    def check(self, name: str) -> CheckResult:
+        for c in self.checks:
+            if c.name == name:
+                return c
+        raise KeyError(f"no check named {name!r}; checks: {', '.join(c.name for c in self.checks)}")
+
+    def failures(self, name: str) -> list[Failure]:
+        return self.check(name).failures
+
+    @property
+    def failed_checks(self) -> list[str]:
+        return [c.name for c in self.checks if not c.ok]
+
+    def render(self) -> str:
+        failed = self.failed_checks
+        verdict = "all checks passed" if not failed else f"{len(failed)} checks failed: {', '.join(failed)}"
+        head = f"validate {self.path}: {verdict} ({self.seconds:.1f} s)"
+        return "\n".join([head, *(c.summary() for c in self.checks)])
+
+
+def validate(path: Path) -> ValidationReport:
+    """Run every check on the benchmark at `path` (raises StoreError if it is not a readable benchmark)."""
+    start = time.perf_counter()
+    con = open_store(path)
+    try:
+        ctx = _Context.load(con)
+        checks = [_run(con, ctx, name, fn) for name, fn in CHECKS]
+    finally:
+        con.close()
+    return ValidationReport(Path(path), checks, time.perf_counter() - start)
+
+
+@dataclass
+class _Context:
+    """What several checks need: which questions are in scope and whether facts are available."""
+
+    facts_skip: str | None
+
+    @classmethod
+    def load(cls, con: duckdb.DuckDBPyConnection) -> _Context:
+        source = read_meta(con).get("source", "")
+        has_facts = con.execute("SELECT count(*) > 0 FROM facts").fetchone()[0]
+        skip = None
+        if source != GENERATOR_SOURCE and not has_facts:
+            skip = f"imported data ({source or 'no source'}) has no facts table rows"
+        return cls(facts_skip=skip)
+
+
+# A check returns (checked, unit, failure SQL) or a skip reason; the SQL yields rows (id, reason).
+CheckSpec = tuple[int, str, str]
+
+
+def _run(con: duckdb.DuckDBPyConnection, ctx: _Context, name: str, fn: Callable) -> CheckResult:
+    start = time.perf_counter()
+    spec = fn(con, ctx)
+    if isinstance(spec, str):
+        return CheckResult(name, "", 0, skipped=spec, seconds=time.perf_counter() - start)
+    checked, unit, sql = spec
+    if isinstance(sql, list):  # computed in Python
+        rows = sorted(sql)
+        count = len(rows)
+    else:
+        rows = con.execute(
+            f"SELECT id, reason, count(*) OVER () FROM ({sql}) ORDER BY id, reason LIMIT {MAX_KEPT_FAILURES}"
+        ).fetchall()
+        count = rows[0][2] if rows else 0
+    failures = [Failure(r[0], r[1]) for r in rows[:MAX_KEPT_FAILURES]]
+    return CheckResult(name, unit, checked, count, failures, seconds=time.perf_counter() - start)
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    return con.execute(f"SELECT count(*) FROM ({sql})").fetchone()[0]
+
+
+def _in_list(values: tuple[str, ...]) -> str:
+    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+# --- the checks ------------------------------------------------------------------------------------------
+
+
+def check_evidence_present(con, ctx) -> CheckSpec:
+    sql = """
+        SELECT e.question_id AS id, 'evidence message ' || e.message_id || ' does not exist' AS reason
+        FROM evidence e ANTI JOIN messages m ON m.message_id = e.message_id
+        UNION ALL
+        SELECT q.question_id, 'evidence_count ' || q.evidence_count || ' but ' || coalesce(n.rows, 0)
+               || ' evidence rows'
+        FROM questions q LEFT JOIN (SELECT question_id, count(*) AS rows FROM evidence GROUP BY 1) n
+             ON n.question_id = q.question_id
+        WHERE q.evidence_count <> coalesce(n.rows, 0)
+        UNION ALL
+        SELECT e.question_id, 'evidence message ' || e.message_id || ' sent at ' || m.sent_at
+               || ', not before asked_at ' || q.asked_at
+        FROM evidence e JOIN messages m ON m.message_id = e.message_id
+             JOIN questions q ON q.question_id = e.question_id
+        WHERE m.sent_at >= q.asked_at
+        UNION ALL
+        SELECT hq.question_id, 'evidence message ' || e.message_id || ' is not in history ' || hq.history_id
+        FROM history_questions hq JOIN evidence e ON e.question_id = hq.question_id
+             JOIN messages m ON m.message_id = e.message_id
+             ANTI JOIN history_conversations hc
+                ON hc.history_id = hq.history_id AND hc.conversation_id = m.conversation_id
+    """
+    return _count(con, "SELECT * FROM questions"), "questions", sql
+
+
+def check_answer_in_evidence(con, ctx) -> CheckSpec:
+    scope = f"SELECT * FROM questions WHERE category IN {_in_list(FACT_CATEGORIES)}"
+    sql = f"""
+        WITH ev AS (
+            SELECT e.question_id, string_agg(lower(m.text), chr(10)) AS txt
+            FROM evidence e JOIN messages m ON m.message_id = e.message_id GROUP BY 1
+        )
+        SELECT q.question_id AS id, 'answer ' || q.answer || ' (or an alias) not found in its evidence' AS reason
+        FROM ({scope}) q LEFT JOIN ev ON ev.question_id = q.question_id
+        WHERE NOT coalesce(contains(ev.txt, lower(q.answer))
+                           OR list_bool_or(list_transform(q.aliases, lambda a: contains(ev.txt, lower(a)))),
+                           false)
+    """
+    return _count(con, scope), "questions", sql
+
+
+def _prepare_slot_questions(con: duckdb.DuckDBPyConnection) -> None:
+    """_sq: slot questions with the subject of their fact and their accepted answers (lower case)."""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _sq AS
+        SELECT q.question_id, q.persona_id, q.slot, q.category,
+               coalesce(min(f.subject) FILTER (WHERE f.subject IN ('user', 'assistant')), min(f.subject),
+                        CASE WHEN q.category = 'assistant_facts' THEN 'assistant' ELSE 'user' END) AS subject,
+               list_transform(list_append(q.aliases, q.answer), lambda a: lower(a)) AS accepted
+        FROM questions q
+             LEFT JOIN evidence e ON e.question_id = q.question_id
+             LEFT JOIN facts f ON f.message_id = e.message_id AND f.slot = q.slot
+        WHERE q.slot IS NOT NULL AND q.category NOT IN {_in_list(COMPUTED_CATEGORIES)}
+        GROUP BY q.question_id, q.persona_id, q.slot, q.category, q.aliases, q.answer
+    """)
+
+
+def _prepare_mentions(con: duckdb.DuckDBPyConnection) -> None:
+    """_hits: (message, slot, value) for every whole-word, case-sensitive mention of a value the facts
+    table records for that slot. Texts are split into words once and matched by first word, then by the
+    full word sequence, which is far faster than one regular expression with thousands of alternatives."""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _vals AS
+        SELECT slot, value, {_words('value')} AS toks
+        FROM (SELECT DISTINCT slot, value FROM facts WHERE slot IN (SELECT slot FROM _sq))
+        WHERE trim(value) <> ''
+    """)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _tok AS
+        SELECT m.message_id, m.conversation_id, {_words('m.text')} AS w
+        FROM messages m
+        WHERE m.conversation_id IN (
+            SELECT hc.conversation_id FROM history_conversations hc
+            WHERE hc.history_id IN (
+                SELECT hq.history_id FROM history_questions hq SEMI JOIN _sq ON _sq.question_id = hq.question_id))
+    """)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _hits AS
+        WITH pos AS (
+            SELECT message_id, word, i FROM (
+                SELECT message_id, unnest(w) AS word, generate_subscripts(w, 1) AS i FROM _tok)
+            WHERE word IN (SELECT toks[1] FROM _vals)
+        )
+        SELECT DISTINCT pos.message_id, t.conversation_id, v.slot, v.value
+        FROM pos JOIN _vals v ON v.toks[1] = pos.word JOIN _tok t ON t.message_id = pos.message_id
+        WHERE len(v.toks) = 1 OR t.w[pos.i:pos.i + len(v.toks) - 1] = v.toks
+    """)
+
+
+def check_no_competing_value(con, ctx) -> CheckSpec | str:
+    if ctx.facts_skip:
+        return ctx.facts_skip
+    _prepare_slot_questions(con)
+    _prepare_mentions(con)
+    sql = """
+        WITH hist_hits AS (
+            SELECT hc.history_id, h.message_id, h.slot, h.value
+            FROM _hits h JOIN history_conversations hc ON hc.conversation_id = h.conversation_id
+        )
+        SELECT q.question_id AS id,
+               'message ' || hh.message_id || ' in history ' || hq.history_id || ' states competing '
+               || q.slot || ' ' || hh.value AS reason
+        FROM hist_hits hh
+             JOIN history_questions hq ON hq.history_id = hh.history_id
+             JOIN _sq q ON q.question_id = hq.question_id AND q.slot = hh.slot
+        WHERE NOT list_contains(q.accepted, lower(hh.value))
+          AND NOT EXISTS (SELECT 1 FROM evidence e
+                          WHERE e.question_id = q.question_id AND e.message_id = hh.message_id)
+          AND NOT EXISTS (SELECT 1 FROM facts f
+                          WHERE f.message_id = hh.message_id AND f.slot = q.slot AND f.value = hh.value
+                            AND (f.subject <> q.subject
+                                 OR (q.category = 'changing_facts' AND f.superseded_by IS NOT NULL
+                                     AND f.persona_id = q.persona_id)))
+        UNION ALL
+        SELECT q.question_id, 'fact ' || f.fact_id || ' in history ' || hq.history_id || ' gives ' || f.subject
+               || ' ' || q.slot || ' = ' || f.value
+        FROM _sq q JOIN history_questions hq ON hq.question_id = q.question_id
+             JOIN facts f ON f.persona_id = q.persona_id AND f.slot = q.slot AND f.subject = q.subject
+             JOIN messages m ON m.message_id = f.message_id
+             SEMI JOIN history_conversations hc
+                ON hc.history_id = hq.history_id AND hc.conversation_id = m.conversation_id
+        WHERE NOT list_contains(q.accepted, lower(f.value))
+          AND NOT (q.category = 'changing_facts' AND f.superseded_by IS NOT NULL)
+    """
+    return _count(con, "SELECT * FROM _sq"), "questions", sql
+
+
+def check_changing_final(con, ctx) -> CheckSpec | str:
+    if ctx.facts_skip:
+        return ctx.facts_skip
+    questions = con.execute(
+        "SELECT question_id, persona_id, slot, answer, aliases FROM questions "
+        "WHERE category = 'changing_facts' ORDER BY question_id"
+    ).fetchall()
+    chains: dict[str, list[tuple]] = {}
+    for row in con.execute("""
+        SELECT DISTINCT q.question_id, f.fact_id, f.subject, f.value, f.valid_from, f.valid_to, f.superseded_by
+        FROM questions q JOIN evidence e ON e.question_id = q.question_id
+             JOIN facts f ON f.message_id = e.message_id AND f.slot = q.slot AND f.persona_id = q.persona_id
+        WHERE q.category = 'changing_facts'
+        ORDER BY q.question_id, f.valid_from, f.fact_id
+    """).fetchall():
+        chains.setdefault(row[0], []).append(row[1:])
+    failures = []
+    for qid, _persona, slot, answer, aliases in questions:
+        reason = _chain_problem(chains.get(qid, []), slot, answer, aliases)
+        if reason:
+            failures.append((qid, reason))
+    return len(questions), "questions", failures
+
+
+def _chain_problem(chain: list[tuple], slot: str | None, answer: str, aliases: list[str]) -> str | None:
+    if slot is None:
+        return "changing question has no slot"
+    if len(chain) < 2:
+        return f"evidence plants {len(chain)} {slot} facts; a changing chain needs 2 or more"
+    if len({c[1] for c in chain}) > 1:
+        return f"evidence plants {slot} facts for several subjects: {', '.join(sorted({c[1] for c in chain}))}"
+    for (fid, _, _, start, _, superseded_by), (next_id, _, _, next_start, _, _) in zip(chain, chain[1:]):
+        if not start < next_start:
+            return f"fact {fid} starts {start}, not before the next value {next_id} ({next_start})"
+        if superseded_by != next_id:
+            return f"fact {fid} superseded_by {superseded_by}, expected {next_id}"
+    last_id, _, last_value, _, valid_to, superseded_by = chain[-1]
+    if superseded_by is not None or valid_to is not None:
+        return f"the last value {last_id} is marked superseded"
+    if last_value.lower() not in {a.lower() for a in [answer, *aliases]}:
+        return f"the chain ends with {last_value!r} but the answer is {answer!r}"
+    return None
+
+
+def check_abstention_unplanted(con, ctx) -> CheckSpec | str:
+    if ctx.facts_skip:
+        return ctx.facts_skip
+    scope = "SELECT * FROM questions WHERE (is_abstention OR category = 'abstention') AND slot IS NOT NULL"
+    sql = f"""
+        SELECT q.question_id AS id, 'slot ' || q.slot || ' was planted for the user by fact ' || f.fact_id
+               || ' (' || f.value || ')' AS reason
+        FROM ({scope}) q JOIN facts f
+             ON f.persona_id = q.persona_id AND f.slot = q.slot AND f.subject = 'user'
+    """
+    return _count(con, scope), "questions", sql
+
+
+def check_temporal_recomputed(con, ctx) -> CheckSpec | str:
+    if ctx.facts_skip:
+        return ctx.facts_skip
+    questions = con.execute(
+        "SELECT question_id, question_type, answer, asked_at FROM questions "
+        "WHERE question_type LIKE 'temporal/%' ORDER BY question_id"
+    ).fetchall()
+    events: dict[str, list[tuple[datetime, str]]] = {}
+    for qid, valid_from, value in con.execute("""
+        SELECT e.question_id, f.valid_from, f.value
+        FROM questions q JOIN evidence e ON e.question_id = q.question_id
+             JOIN facts f ON f.message_id = e.message_id AND f.persona_id = q.persona_id
+        WHERE q.question_type LIKE 'temporal/%'
+        ORDER BY e.question_id, f.valid_from, e.ordinal, f.fact_id
+    """).fetchall():
+        events.setdefault(qid, []).append((valid_from, value))
+    failures = []
+    for qid, qtype, answer, asked_at in questions:
+        kind = qtype.split("/", 1)[1]
+        try:
+            expected = temporal.compute(kind, events.get(qid, []), asked_at)
+        except ValueError as exc:
+            failures.append((qid, f"cannot recompute: {exc}"))
+            continue
+        if expected != answer:
+            failures.append((qid, f"answer {answer!r}, recomputed {expected!r}"))
+    return len(questions), "questions", failures
+
+
+def check_no_duplicate_conversation(con, ctx) -> CheckSpec:
+    sql = """
+        SELECT history_id AS id, 'conversation ' || conversation_id || ' appears ' || count(*) || ' times' AS reason
+        FROM history_conversations GROUP BY history_id, conversation_id HAVING count(*) > 1
+    """
+    return _count(con, "SELECT * FROM histories"), "histories", sql
+
+
+def check_history_order(con, ctx) -> CheckSpec:
+    sql = """
+        WITH ordered AS (
+            SELECT hc.history_id, hc.position, hc.conversation_id, c.started_at, c.persona_id,
+                   lag(c.started_at) OVER (PARTITION BY hc.history_id ORDER BY hc.position) AS prev_start,
+                   lag(hc.conversation_id) OVER (PARTITION BY hc.history_id ORDER BY hc.position) AS prev_id
+            FROM history_conversations hc LEFT JOIN conversations c ON c.conversation_id = hc.conversation_id
+        ),
+        last_message AS (
+            SELECT hc.history_id, max(m.sent_at) AS last_at
+            FROM history_conversations hc JOIN messages m ON m.conversation_id = hc.conversation_id
+            GROUP BY 1
+        )
+        SELECT history_id AS id, 'conversation ' || conversation_id || ' does not exist' AS reason
+        FROM ordered WHERE started_at IS NULL
+        UNION ALL
+        SELECT history_id, 'conversation ' || conversation_id || ' (' || started_at || ') does not start after '
+               || prev_id || ' (' || prev_start || ')'
+        FROM ordered WHERE prev_start IS NOT NULL AND started_at <= prev_start
+        UNION ALL
+        SELECT o.history_id, 'conversation ' || o.conversation_id || ' belongs to persona ' || o.persona_id
+        FROM ordered o JOIN histories h ON h.history_id = o.history_id
+        WHERE o.persona_id <> h.persona_id
+        UNION ALL
+        SELECT h.history_id, 'size ' || h.size || ' but ' || coalesce(n.rows, 0) || ' conversations'
+        FROM histories h LEFT JOIN (SELECT history_id, count(*) AS rows FROM history_conversations GROUP BY 1) n
+             ON n.history_id = h.history_id
+        WHERE h.size <> coalesce(n.rows, 0)
+        UNION ALL
+        SELECT hq.history_id, 'question ' || q.question_id || ' asked at ' || q.asked_at
+               || ', not after the last message (' || lm.last_at || ')'
+        FROM history_questions hq JOIN questions q ON q.question_id = hq.question_id
+             JOIN last_message lm ON lm.history_id = hq.history_id
+        WHERE q.asked_at <= lm.last_at
+        UNION ALL
+        SELECT hq.history_id, 'question ' || hq.question_id || ' does not exist'
+        FROM history_questions hq ANTI JOIN questions q ON q.question_id = hq.question_id
+    """
+    return _count(con, "SELECT * FROM histories"), "histories", sql
+
+
+def check_nesting(con, ctx) -> CheckSpec:
+    sql = """
+        WITH chain AS (
+            SELECT history_id, size,
+                   lead(history_id) OVER (PARTITION BY chain_id ORDER BY size, history_id) AS next_id
+            FROM histories
+        )
+        SELECT ch.history_id AS id, count(*) || ' of its conversations are missing from ' || ch.next_id
+               || ', e.g. ' || min(a.conversation_id) AS reason
+        FROM chain ch JOIN history_conversations a ON a.history_id = ch.history_id
+             ANTI JOIN history_conversations b
+                ON b.history_id = ch.next_id AND b.conversation_id = a.conversation_id
+        WHERE ch.next_id IS NOT NULL
+        GROUP BY ch.history_id, ch.next_id
+    """
+    return _count(con, "SELECT * FROM histories"), "histories", sql
+
+
+CHECKS: list[tuple[str, Callable]] = [
+    ("evidence_present", check_evidence_present),
+    ("answer_in_evidence", check_answer_in_evidence),
+    ("no_competing_value", check_no_competing_value),
+    ("changing_final", check_changing_final),
+    ("abstention_unplanted", check_abstention_unplanted),
+    ("temporal_recomputed", check_temporal_recomputed),
+    ("no_duplicate_conversation", check_no_duplicate_conversation),
+    ("history_order", check_history_order),
+    ("nesting", check_nesting),
+]
