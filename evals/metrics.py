@@ -72,10 +72,12 @@ def _tag(score: SampleScore, key: str, keys: list[str]) -> SampleScore:
 def accuracy_metrics(groups: Sequence[str] = GROUPS, crossings: Sequence[Sequence[str]] = CROSSED,
                      cluster: str = CLUSTER) -> list[Metric]:
     """Accuracy overall and per group/crossing, each with a history-clustered standard error."""
-    return [accuracy(), stderr(cluster=cluster), breakdown("accuracy", list(groups), [list(c) for c in crossings], cluster)]
+    by_group = breakdown("accuracy", list(groups), [list(c) for c in crossings], cluster)
+    return [accuracy(), stderr(cluster=cluster), by_group]
 
 
 def mean_metrics(groups: Sequence[str] = GROUPS, crossings: Sequence[Sequence[str]] = (),
                  cluster: str = CLUSTER) -> list[Metric]:
     """The same for rates and scores in [0, 1] that are not right/wrong (recall, ndcg, overflow)."""
-    return [mean(), stderr(cluster=cluster), breakdown("mean", list(groups), [list(c) for c in crossings], cluster)]
+    by_group = breakdown("mean", list(groups), [list(c) for c in crossings], cluster)
+    return [mean(), stderr(cluster=cluster), by_group]

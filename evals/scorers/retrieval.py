@@ -59,10 +59,16 @@ def relevant_unit_count(ranking: list[list[str]], evidence: set[str], unit: str 
     return relevant_ranked + len(missing)
 
 
-def retrieval_scores(ranking: Sequence[Sequence[str] | str], evidence_ids: Sequence[str], ks: Sequence[int] = DEFAULT_KS,
-                     unit: str | None = None, relevant_units: int | None = None) -> dict[str, float]:
+def as_units(ranking: Sequence[Sequence[str] | str]) -> list[list[str]]:
+    """Each unit as a list of message ids (a bare id is a one-message unit)."""
+    return [[u] if isinstance(u, str) else list(u) for u in ranking]
+
+
+def retrieval_scores(ranking: Sequence[Sequence[str] | str], evidence_ids: Sequence[str],
+                     ks: Sequence[int] = DEFAULT_KS, unit: str | None = None,
+                     relevant_units: int | None = None) -> dict[str, float]:
     """recall_any@k, recall_all@k and ndcg@k of one ranking (see module docstring)."""
-    units = [[u] if isinstance(u, str) else list(u) for u in ranking]
+    units = as_units(ranking)
     evidence = set(evidence_ids)
     rels = [1.0 if evidence & set(u) else 0.0 for u in units]
     total_relevant = relevant_units if relevant_units else relevant_unit_count(units, evidence, unit)
@@ -93,9 +99,8 @@ def retrieval_metrics(ks: Sequence[int] = DEFAULT_KS) -> Scorer:
             return Score(value={key: math.nan for key in metric_keys(ks)}, explanation=why)
         values = retrieval_scores(ranking, evidence, ks, unit=store.get("unit"),
                                   relevant_units=store.get("relevant_units"))
-        first = next((i for i, u in enumerate(ranking, 1) if set(evidence) & set([u] if isinstance(u, str) else u)),
-                     None)
-        return Score(value=values, explanation=f"first relevant unit at rank {first}" if first else
-                     "no relevant unit ranked", metadata={"first_relevant_rank": first, "ranked": len(ranking)})
+        first = next((rank for rank, u in enumerate(as_units(ranking), 1) if set(evidence) & set(u)), None)
+        why = f"first relevant unit at rank {first}" if first else "no relevant unit ranked"
+        return Score(value=values, explanation=why, metadata={"first_relevant_rank": first, "ranked": len(ranking)})
 
     return score

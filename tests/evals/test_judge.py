@@ -85,8 +85,8 @@ def test_modes_through_eval_with_unbound_grader(tmp_path, mode, judged):
             return mock_output("RIGHT", input_tokens=30, output_tokens=1)
         return mock_output("Biscuit, and try Green Leaf.")
 
-    task = Task(dataset=[_sample("exact", "user_facts", "text", "Rex"), _sample("pref", "preferences", "rubric", "veg")],
-                scorer=judge(mode=mode))
+    dataset = [_sample("exact", "user_facts", "text", "Rex"), _sample("pref", "preferences", "rubric", "veg")]
+    task = Task(dataset=dataset, scorer=judge(mode=mode))
     [log] = eval(task, model=get_model("mockllm/model", custom_outputs=model), display="none",
                  log_dir=str(tmp_path / "logs"))
     assert log.status == "success", log.error
