@@ -27,7 +27,8 @@ from inspect_ai.scorer import (
     value_to_float,
 )
 from inspect_ai.solver import TaskState
-from scipy.stats import binomtest
+import numpy as np
+from scipy.stats import binomtest, rankdata
 
 INVALID = "X"
 _MARKUP = re.compile(r"[*_`#>\"'“”‘’]")
@@ -175,8 +176,47 @@ def position_bias() -> Metric:
     return compute
 
 
+@metric
+def logprob_margin_auc() -> Metric:
+    """Per condition, when log-probabilities were read: how well the margin log P(A) - log P(B) separates
+    samples whose answer is A from those whose answer is B (ROC AUC, ties count half).
+
+    A small model may prefer "A" so strongly that it answers A every time (accuracy exactly 0.5), yet still
+    lean further towards the right label; the AUC sees that lean and ignores any constant preference. 0.5
+    means no order information. Beyond Book-SORT, which reports only the raw comparison.
+    """
+
+    def compute(scores: list[SampleScore]) -> dict[str, float]:
+        out = {}
+        for cond, group in _group(scores, _condition).items():
+            rows = [(s.score.metadata or {}, bool(s.sample_metadata.get("present_seg1_first"))) for s in group]
+            rows = [(m, t) for m, t in rows if m.get("method") == "logprobs"]
+            if rows:
+                margins = np.array([_margin(m) for m, _ in rows])
+                is_a = np.array([t for _, t in rows])
+                out[f"{cond}_margin_auc"] = _auc(margins[is_a], margins[~is_a])
+        return out
+
+    return compute
+
+
+def _margin(meta: dict) -> float:
+    """log P(A) - log P(B); a label missing from the top tokens counts as far below the other."""
+    floor = -100.0
+    a, b = meta.get("logprob_a"), meta.get("logprob_b")
+    return (floor if a is None else a) - (floor if b is None else b)
+
+
+def _auc(positive: np.ndarray, negative: np.ndarray) -> float:
+    if positive.size == 0 or negative.size == 0:
+        return math.nan
+    ranks = rankdata(np.concatenate([positive, negative]))
+    return float((ranks[: positive.size].sum() - positive.size * (positive.size + 1) / 2)
+                 / (positive.size * negative.size))
+
+
 @scorer(metrics=[accuracy(), accuracy_by_condition(), binomial_p(), accuracy_by_excerpt_length(),
-                 accuracy_by_distance_bin(), position_bias()])
+                 accuracy_by_distance_bin(), position_bias(), logprob_margin_auc()])
 def sort_scorer():
     """C when the answer (from log-probabilities if present, else parsed) matches the target."""
 

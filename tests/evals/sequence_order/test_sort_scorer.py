@@ -21,6 +21,7 @@ from evals.sort.scorer import (
     binomial_p,
     label_logprobs,
     logprob_choice,
+    logprob_margin_auc,
     parse_ab,
     position_bias,
 )
@@ -93,3 +94,26 @@ def test_metrics_split_by_condition():
     assert bias["no_context_acc_first_as_A"] == 1.0 and bias["no_context_acc_first_as_B"] == 0.0
     assert bias["in_context_acc_first_as_A"] == 0.75 and bias["in_context_acc_first_as_B"] == 1.0
     assert math.isnan(position_bias()([_score(True, "A")])["in_context_acc_first_as_B"])
+
+
+def _lp_score(a: float | None, b: float | None, first_as_a: bool, condition: str = "in_context") -> SampleScore:
+    target = "A" if first_as_a else "B"
+    answer = logprob_choice({k: v for k, v in (("A", a), ("B", b)) if v is not None})
+    return SampleScore(
+        score=Score(value=CORRECT if answer == target else INCORRECT, answer=answer,
+                    metadata={"method": "logprobs", "logprob_a": a, "logprob_b": b}),
+        sample_metadata={"condition": condition, "present_seg1_first": first_as_a},
+    )
+
+
+def test_margin_auc_sees_order_information_behind_an_a_bias():
+    # always answers A (accuracy 0.5), but leans further to A exactly when A is right
+    leaning = [_lp_score(-0.2, -2.0, True), _lp_score(-0.3, -1.8, True),
+               _lp_score(-0.4, -1.2, False), _lp_score(-0.5, -1.0, False)]
+    assert accuracy_by_condition()(leaning) == {"in_context": 0.5}
+    assert logprob_margin_auc()(leaning) == {"in_context_margin_auc": 1.0}
+    flat = [_lp_score(-0.3, -1.5, True), _lp_score(-0.3, -1.5, False), _lp_score(-1.0, None, True),
+            _lp_score(-1.0, None, False)]
+    assert logprob_margin_auc()(flat) == {"in_context_margin_auc": 0.5}  # ties count half
+    mixed = [_lp_score(-0.3, -1.5, True, "rag"), _lp_score(-2.0, -0.1, False, "rag")]
+    assert logprob_margin_auc()(mixed + [_score(True, "A")]) == {"rag_margin_auc": 1.0}  # parsed: no key

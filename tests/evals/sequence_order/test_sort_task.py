@@ -79,6 +79,7 @@ def test_eval_on_a_text_with_three_conditions(tmp_path):
     assert m["no_context_share_A"] == 1.0 and m["no_context_invalid"] == 0.0
     assert m["no_context_acc_first_as_A"] == 1.0 and m["no_context_acc_first_as_B"] == 0.0
     assert m["in_context_share_A"] == 0.5
+    assert not any(k.endswith("margin_auc") for k in m)  # parsed replies have no log-probabilities
     correct = sum(s.scores["sort_scorer"].value == "C" for s in log.samples)
     assert m["accuracy"] == pytest.approx(correct / len(log.samples))
 
@@ -123,6 +124,7 @@ def test_logprob_answers_for_the_offline_model(tmp_path):
         assert s.messages[0].text.endswith(LOGPROB_ENDING)
     assert _metrics(log)["in_context_share_A"] == 0.0
     assert _metrics(log)["in_context"] == 0.5  # always B: exactly the share shown with the earlier one as B
+    assert _metrics(log)["in_context_margin_auc"] == 0.5  # the same margin every time: no order information
 
 
 def test_eval_on_a_store_history(tiny_store, tmp_path):
