@@ -14,8 +14,11 @@ of units, each a list of message ids). A unit is relevant if it holds at least o
 R is exact when the solver records how many units hold evidence (store "relevant_units"), or when the
 recorded ranking holds every evidence message. Otherwise the evidence messages missing from the ranking
 are counted as extra relevant units (one per conversation for unit "conversation", one per message
-otherwise): an upper bound on R, so ndcg errs low, never high. A ranking shorter than k is scored as
-recorded (units the solver did not rank count as not retrieved).
+otherwise): an upper bound on R, so ndcg errs low, never high.
+
+Depth: a solver that keeps its top k (store "k") and records exactly k units has not measured ranks
+beyond k, so metrics at larger cut-offs are NaN rather than silently equal to @k (record a deeper
+ranking to get them). A ranking shorter than the solver's k holds every unit of the history: complete.
 
 Samples without a ranking (full_context, no_context), abstention questions and questions without
 evidence get NaN on every key: excluded from the means, not counted as 0.
@@ -66,14 +69,20 @@ def as_units(ranking: Sequence[Sequence[str] | str]) -> list[list[str]]:
 
 def retrieval_scores(ranking: Sequence[Sequence[str] | str], evidence_ids: Sequence[str],
                      ks: Sequence[int] = DEFAULT_KS, unit: str | None = None,
-                     relevant_units: int | None = None) -> dict[str, float]:
-    """recall_any@k, recall_all@k and ndcg@k of one ranking (see module docstring)."""
+                     relevant_units: int | None = None, depth: int | None = None) -> dict[str, float]:
+    """recall_any@k, recall_all@k and ndcg@k of one ranking (see module docstring).
+
+    depth: how deep the ranking was measured (None = complete); cut-offs beyond it are NaN.
+    """
     units = as_units(ranking)
     evidence = set(evidence_ids)
     rels = [1.0 if evidence & set(u) else 0.0 for u in units]
     total_relevant = relevant_units if relevant_units else relevant_unit_count(units, evidence, unit)
     out: dict[str, float] = {}
     for k in ks:
+        if depth is not None and k > depth:
+            out.update({f"recall_any@{k}": math.nan, f"recall_all@{k}": math.nan, f"ndcg@{k}": math.nan})
+            continue
         top = units[:k]
         covered = {m for u in top for m in u}
         out[f"recall_any@{k}"] = float(any(rels[:k]))
@@ -97,8 +106,10 @@ def retrieval_metrics(ks: Sequence[int] = DEFAULT_KS) -> Scorer:
                    else "abstention question: no evidence to retrieve" if md.get("is_abstention")
                    else "question without evidence messages")
             return Score(value={key: math.nan for key in metric_keys(ks)}, explanation=why)
+        solver_k = store.get("k")
+        depth = len(ranking) if solver_k is not None and len(ranking) >= solver_k else None
         values = retrieval_scores(ranking, evidence, ks, unit=store.get("unit"),
-                                  relevant_units=store.get("relevant_units"))
+                                  relevant_units=store.get("relevant_units"), depth=depth)
         first = next((rank for rank, u in enumerate(as_units(ranking), 1) if set(evidence) & set(u)), None)
         why = f"first relevant unit at rank {first}" if first else "no relevant unit ranked"
         return Score(value=values, explanation=why, metadata={"first_relevant_rank": first, "ranked": len(ranking)})

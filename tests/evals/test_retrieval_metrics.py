@@ -56,3 +56,9 @@ def test_string_units_and_short_rankings():
 def test_dcg_definition_and_keys():
     assert dcg([1, 1, 1, 1]) == pytest.approx(1 + 1 + 1 / math.log2(3) + 0.5)
     assert metric_keys((1, 3)) == ["recall_any@1", "recall_all@1", "ndcg@1", "recall_any@3", "recall_all@3", "ndcg@3"]
+
+
+def test_cut_offs_beyond_the_measured_depth_are_nan():
+    s = retrieval_scores(RANKING, ["e1"], ks=(3, 5, 10), depth=5)
+    assert (s["recall_any@3"], s["recall_any@5"]) == (1.0, 1.0)
+    assert all(math.isnan(s[f"{name}@10"]) for name in ("recall_any", "recall_all", "ndcg"))

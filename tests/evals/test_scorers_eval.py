@@ -232,6 +232,8 @@ def test_retrieval_metrics_on_known_rankings(log):
     assert (right["ndcg@1"], right["ndcg@3"]) == (0.0, 1.0)
     two = samples_["q04-number"].scores["retrieval_metrics"].value
     assert two["ndcg@5"] == pytest.approx((1 / math.log2(3) + 1 / math.log2(5)) / 2)
+    assert math.isnan(right["recall_any@10"])  # top-5 solver (store k=5): rank 10 was never measured
+    assert samples_["q15-rag-miss"].scores["retrieval_metrics"].value["recall_any@10"] == 0.0  # 2 < k: complete
     for qid in ("q02-wrong", "q06-abst-right", "q13-overflow"):  # no ranking, abstention: NaN, not 0
         assert all(math.isnan(v) for v in samples_[qid].scores["retrieval_metrics"].value.values()), qid
     any3, score = metrics(log, "recall_any@3")
