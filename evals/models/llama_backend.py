@@ -21,6 +21,7 @@ Layout:
 
 from __future__ import annotations
 
+import atexit
 import math
 import os
 import threading
@@ -403,3 +404,13 @@ def loaded_engines() -> list[Engine]:
     """Engines loaded in this process, oldest first."""
     with _engines_lock:
         return list(_engines.values())
+
+
+@atexit.register
+def _close_engines() -> None:
+    """Free llama.cpp models before interpreter teardown (Llama.__del__ fails noisily once modules are gone)."""
+    with _engines_lock:
+        for engine in _engines.values():
+            for llm in engine._slots:
+                llm.close()
+        _engines.clear()
