@@ -9,7 +9,8 @@ ids; history checks report history ids. The checks:
 - answer_in_evidence     fact categories: the answer or an alias appears (case-insensitive) in the evidence
 - no_competing_value     no other message of a history states another value that the facts table records
                          for the question's slot (whole word, case-sensitive), except registered hard
-                         negatives (another subject) and a changing chain's earlier values; and no facts row
+                         negatives (another subject) and a changing chain's earlier values while they
+                         held (valid_from <= sent_at < valid_to); and no facts row
                          in the history gives the same persona, slot and subject another value
 - changing_final         changing facts: the chain planted by the evidence is ordered by valid_from, each value
                          superseded by the next, and the last value is the answer
@@ -250,7 +251,7 @@ def _prepare_mentions(con: duckdb.DuckDBPyConnection) -> None:
     """)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _tok AS
-        SELECT m.message_id, m.conversation_id, {_words('m.text')} AS w
+        SELECT m.message_id, m.conversation_id, m.sent_at, {_words('m.text')} AS w
         FROM messages m
         WHERE m.conversation_id IN (
             SELECT hc.conversation_id FROM history_conversations hc
@@ -264,7 +265,7 @@ def _prepare_mentions(con: duckdb.DuckDBPyConnection) -> None:
                 SELECT message_id, unnest(w) AS word, generate_subscripts(w, 1) AS i FROM _tok)
             WHERE word IN (SELECT toks[1] FROM _vals)
         )
-        SELECT DISTINCT pos.message_id, t.conversation_id, v.slot, v.value
+        SELECT DISTINCT pos.message_id, t.conversation_id, t.sent_at, v.slot, v.value
         FROM pos JOIN _vals v ON v.toks[1] = pos.word JOIN _tok t ON t.message_id = pos.message_id
         WHERE len(v.toks) = 1 OR t.w[pos.i:pos.i + len(v.toks) - 1] = v.toks
     """)
@@ -277,7 +278,7 @@ def check_no_competing_value(con, ctx) -> CheckSpec | str:
     _prepare_mentions(con)
     sql = """
         WITH hist_hits AS (
-            SELECT hc.history_id, h.message_id, h.slot, h.value
+            SELECT hc.history_id, h.message_id, h.sent_at, h.slot, h.value
             FROM _hits h JOIN history_conversations hc ON hc.conversation_id = h.conversation_id
         )
         SELECT q.question_id AS id,
@@ -289,11 +290,14 @@ def check_no_competing_value(con, ctx) -> CheckSpec | str:
         WHERE NOT list_contains(q.accepted, lower(hh.value))
           AND NOT EXISTS (SELECT 1 FROM evidence e
                           WHERE e.question_id = q.question_id AND e.message_id = hh.message_id)
-          AND NOT EXISTS (SELECT 1 FROM facts f
+          AND NOT EXISTS (SELECT 1 FROM facts f  -- a registered hard negative: someone else's value
                           WHERE f.message_id = hh.message_id AND f.slot = q.slot AND f.value = hh.value
-                            AND (f.subject <> q.subject
-                                 OR (q.category = 'changing_facts' AND f.superseded_by IS NOT NULL
-                                     AND f.persona_id = q.persona_id)))
+                            AND f.subject <> q.subject)
+          AND NOT EXISTS (SELECT 1 FROM facts f  -- an earlier value of the chain, stated while it held
+                          WHERE q.category = 'changing_facts' AND f.persona_id = q.persona_id
+                            AND f.slot = q.slot AND f.subject = q.subject AND f.value = hh.value
+                            AND f.superseded_by IS NOT NULL
+                            AND f.valid_from <= hh.sent_at AND hh.sent_at < f.valid_to)
         UNION ALL
         SELECT q.question_id, 'fact ' || f.fact_id || ' in history ' || hq.history_id || ' gives ' || f.subject
                || ' ' || q.slot || ' = ' || f.value
