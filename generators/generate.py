@@ -262,6 +262,9 @@ class _Ids:
         return fid
 
 
+_TOKENS: dict[str, int] = {}  # token estimates by text: rendered turns repeat a lot
+
+
 def _emit_conversation(rows, ids, pid, cid, draft, kind, window_start, rng, conv_tokens) -> tuple[str, int]:
     """Write a conversation in its timeline slot; return (evidence message id, its sent_at) or ('', 0)."""
     t = window_start + rng.randint(0, 6 * 60) * _MINUTE
@@ -271,7 +274,9 @@ def _emit_conversation(rows, ids, pid, cid, draft, kind, window_start, rng, conv
     evidence = ("", 0)
     for pos, (speaker, text, is_evidence) in enumerate(draft.turns):
         mid = f"{cid}-m{pos:02d}"
-        tokens = estimate_tokens(text)
+        tokens = _TOKENS.get(text)
+        if tokens is None:
+            tokens = _TOKENS[text] = estimate_tokens(text)
         total += tokens
         msgs["message_id"].append(mid)
         msgs["conversation_id"].append(cid)
@@ -330,13 +335,16 @@ def _emit_question(rows, qid, pid, draft, evidence, facts, asked_at) -> None:
 
 def _emit_histories(rows, sizes, pid, chain_id, layout, slot_conv, qids, conv_tokens) -> None:
     hist, hc, hq = rows["histories"], rows["history_conversations"], rows["history_questions"]
+    prefix_tokens = [0]
+    for slot in layout.order:
+        prefix_tokens.append(prefix_tokens[-1] + conv_tokens[slot_conv[slot]])
     for size in sizes:
         asked = [q for q, entry in zip(qids, layout.entry) if entry <= size]
         if not asked:
             continue
         hid = f"{chain_id}-n{size:04d}"
         convs = [slot_conv[slot] for slot in sorted(layout.order[:size])]
-        _append(hist, (hid, pid, chain_id, size, sum(conv_tokens[c] for c in convs)))
+        _append(hist, (hid, pid, chain_id, size, prefix_tokens[size]))
         hc["history_id"].extend([hid] * len(convs))
         hc["position"].extend(range(len(convs)))
         hc["conversation_id"].extend(convs)

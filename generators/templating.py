@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
+from jinja2 import meta
 from jinja2.sandbox import SandboxedEnvironment
 
 from generators.errors import TemplateError
@@ -44,6 +45,14 @@ class Section:
     kind: str  # conversation | question
     line: int  # 1-based line of the section header
     template: jinja2.Template
+    variables: tuple[str, ...] = ()  # the context names the section reads: the render cache key
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    def _key(self, context: Mapping) -> tuple | None:
+        try:
+            return tuple(_hashable(context[v]) if v in context else _MISSING for v in self.variables)
+        except TypeError:
+            return None
 
     def render(self, context: Mapping) -> str:
         try:
@@ -55,7 +64,17 @@ class Section:
                                 f"{_one_line(exc)}") from None
 
     def conversation(self, context: Mapping) -> list[tuple[str, str, bool]]:
-        """Render to turns: (speaker, text, is_evidence)."""
+        """Render to turns: (speaker, text, is_evidence). Templates are pure (no random filter), so the turns
+        are cached by the values of the variables the section reads; callers must not mutate the list."""
+        key = self._key(context)
+        cached = self._cache.get(key) if key is not None else None
+        if cached is None:
+            cached = self._conversation(context)
+            if key is not None:
+                self._cache[key] = cached
+        return cached
+
+    def _conversation(self, context: Mapping) -> list[tuple[str, str, bool]]:
         turns = []
         for raw in self.render(context).splitlines():
             line = raw.strip()
@@ -120,6 +139,9 @@ def make_environment() -> tuple[SandboxedEnvironment, _Loader]:
     loader = _Loader()
     env = SandboxedEnvironment(loader=loader, undefined=jinja2.StrictUndefined, trim_blocks=True,
                                lstrip_blocks=True, autoescape=False, cache_size=-1)
+    # same seed, same bytes: no sources of randomness inside templates
+    env.filters.pop("random", None)
+    env.globals.pop("lipsum", None)
     return env, loader
 
 
@@ -164,10 +186,23 @@ def _compile_file(env: SandboxedEnvironment, loader: _Loader, path: Path, displa
         loader.sources[name] = (source, display)
         try:
             template = env.get_template(name)
+            variables = tuple(sorted(meta.find_undeclared_variables(env.parse(source))))
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateError(f"{display} line {exc.lineno}: {exc.message}") from None
-        sections.append(Section(display, kind, start + 1, template))
+        sections.append(Section(display, kind, start + 1, template, variables))
     return sections
+
+
+_MISSING = object()
+
+
+def _hashable(value):
+    if isinstance(value, list):
+        return tuple(_hashable(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, _hashable(v)) for k, v in value.items()))
+    hash(value)
+    return value
 
 
 def _error_line(exc: BaseException, filename: str, default: int) -> int:

@@ -1,0 +1,67 @@
+"""Generate a ConvoMem-scale benchmark and print elapsed time, messages per second, peak memory, file size.
+
+ConvoMem has about 75,000 questions over all categories, 1 to 6 evidence messages and histories of
+1..300 conversations on its size grid. Here: 50 personas x 8 categories x 188 questions = 75,200
+questions, 40 questions per history chain. Target on a 2-core machine: under 60 s and under 2 GiB.
+
+    python tests/benchmarks/bench_generate.py [--personas 50] [--questions-per-category 188] [--profile]
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+from generators.config import CONVOMEM_SIZES, build_config
+from generators.generate import generate
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--personas", type=int, default=50)
+    parser.add_argument("--questions-per-category", type=int, default=188)
+    parser.add_argument("--questions-per-history", type=int, default=40)
+    parser.add_argument("--profile", action="store_true", help="print the top functions by cumulative time")
+    args = parser.parse_args()
+    config = build_config({"seed": 7, "personas": args.personas, "sizes": list(CONVOMEM_SIZES),
+                           "questions_per_category": args.questions_per_category, "max_evidence": 6,
+                           "questions_per_history": args.questions_per_history})
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "convomem_scale.duckdb"
+        profiler = cProfile.Profile() if args.profile else None
+        started = time.perf_counter()
+        if profiler:
+            profiler.enable()
+        summary = generate(config, out, force=False, progress=False)
+        if profiler:
+            profiler.disable()
+        elapsed = time.perf_counter() - started
+        peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+        size_mib = out.stat().st_size / 2**20
+        con = duckdb.connect(str(out), read_only=True)
+        counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                  for t in ("questions", "conversations", "messages", "histories", "history_conversations",
+                            "history_questions", "facts")}
+        per_n = con.execute("SELECT evidence_count, count(*) FROM questions GROUP BY 1 ORDER BY 1").fetchall()
+        con.close()
+    print(summary)
+    print(f"counts: {counts}")
+    print(f"questions by evidence count: {dict(per_n)}")
+    print(f"elapsed: {elapsed:.1f} s")
+    print(f"messages per second: {counts['messages'] / elapsed:,.0f}")
+    print(f"peak memory (ru_maxrss): {peak_mib:,.0f} MiB")
+    print(f"file size: {size_mib:,.1f} MiB")
+    if profiler:
+        pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(25)
+
+
+if __name__ == "__main__":
+    main()
