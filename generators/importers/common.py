@@ -195,17 +195,9 @@ class Rows:
 
     def message(self, message_id: str, conversation_id: str, position: int, speaker: str, text: str,
                 sent_at: datetime) -> int:
-        """Add a message and return its token estimate (histories sum them). The hot path of big imports."""
+        """Add a message and return its token estimate (histories sum them)."""
         tokens = estimate_tokens(text)
-        cols = self._cols["messages"]
-        cols["message_id"].append(message_id)
-        cols["conversation_id"].append(conversation_id)
-        cols["position"].append(position)
-        cols["speaker"].append(speaker)
-        cols["text"].append(text)
-        cols["sent_at"].append(sent_at)
-        cols["tokens"].append(tokens)
-        self.counts["messages"] += 1
+        self.add("messages", message_id, conversation_id, position, speaker, text, sent_at, tokens)
         return tokens
 
     def maybe_flush(self) -> None:
