@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from inspect_ai.scorer import CORRECT, INCORRECT, Score, Scorer, Target, scorer
 from inspect_ai.solver import TaskState
 
 from evals.metrics import accuracy_metrics
 from evals.normalize import contains, dates_in, fold, normalize, same_date
+from generators.categories import CATEGORIES
 
 OVERFLOW_STOP_REASON = "model_length"
 
@@ -57,7 +58,12 @@ class Check:
     abstained: bool = False
     matched: str | None = None  # the gold spelling that matched
     explanation: str = ""
-    metadata: dict = field(default_factory=dict)
+
+
+def is_rubric(metadata: dict) -> bool:
+    """Rubric answers (answer_kind "rubric", or a category scored by rubric) are left to the judge."""
+    category = CATEGORIES.get(metadata.get("category", ""))
+    return metadata.get("answer_kind") == "rubric" or (category is not None and category.scoring == "rubric")
 
 
 def overflowed(state: TaskState) -> bool:
@@ -96,11 +102,6 @@ def gold_answers(state: TaskState, target: Target) -> list[str]:
     return [g for g in golds if g]
 
 
-def overflow_score(reply: str) -> Score:
-    return Score.unscored(reason="context_overflow", answer=reply, explanation="context overflow",
-                          metadata={"overflow": True})
-
-
 @scorer(metrics=accuracy_metrics())
 def answer_check() -> Scorer:
     """Deterministic answer check (see module docstring); rubric and overflowed samples are unscored."""
@@ -108,9 +109,11 @@ def answer_check() -> Scorer:
     async def score(state: TaskState, target: Target) -> Score:
         reply = state.output.completion if state.output else ""
         if overflowed(state):
-            return overflow_score(reply)
+            return Score.unscored(reason="context_overflow", answer=reply, explanation="context overflow",
+                                  metadata={"overflow": True})
         md = state.metadata or {}
-        check = check_answer(reply, gold_answers(state, target), answer_kind=md.get("answer_kind", "text"),
+        kind = "rubric" if is_rubric(md) else md.get("answer_kind", "text")
+        check = check_answer(reply, gold_answers(state, target), answer_kind=kind,
                              is_abstention=bool(md.get("is_abstention", False)))
         metadata = {"abstained": check.abstained, "matched": check.matched, "overflow": False}
         if check.correct is None:

@@ -26,8 +26,8 @@ from inspect_ai.scorer import Score, Scorer, Target, accuracy, mean, scorer, std
 from inspect_ai.solver import TaskState
 
 from evals.metrics import CLUSTER, accuracy_metrics, breakdown
-from evals.scorers.answer_check import as_float, check_answer, gold_answers, overflowed
-from generators.categories import CATEGORIES
+from evals.scorers.answer_check import as_float, check_answer, gold_answers, is_rubric, overflowed
+from generators.errors import ConfigError
 
 JudgeMode = Literal["rubric", "all", "off"]
 MODES = ("rubric", "all", "off")
@@ -99,11 +99,6 @@ CRITERIA = {
 }
 
 
-def is_rubric(metadata: dict) -> bool:
-    category = CATEGORIES.get(metadata.get("category", ""))
-    return metadata.get("answer_kind") == "rubric" or (category is not None and category.scoring == "rubric")
-
-
 def criteria_for(metadata: dict) -> str:
     """The rubric text for one sample: abstention first, then by category (user facts split on N)."""
     if metadata.get("is_abstention") or metadata.get("answer_kind") == "abstention":
@@ -149,6 +144,19 @@ def parse_verdict(text: str) -> bool | None:
     return None
 
 
+async def ask_judge(prompt: str, retries: int, max_tokens: int) -> tuple[bool | None, list[str]]:
+    """Ask the grader until a verdict parses (at most 1 + retries calls); returns it and every raw reply."""
+    grader = get_model(role="grader")  # inside the scorer: the role bound at run time, else the model under test
+    raw: list[str] = []
+    for _ in range(1 + max(0, retries)):
+        output = await grader.generate(prompt, config=GenerateConfig(temperature=0.0, max_tokens=max_tokens))
+        raw.append(output.completion)
+        verdict = parse_verdict(output.completion)
+        if verdict is not None:
+            return verdict, raw
+    return None, raw
+
+
 @scorer(metrics={
     "correct": accuracy_metrics(),
     "judge": [accuracy(), stderr(cluster=CLUSTER), breakdown("accuracy", ["category"], [])],
@@ -162,14 +170,12 @@ def judge(mode: JudgeMode = "rubric", retries: int = 2, max_tokens: int = 16) ->
     retries: extra attempts when the verdict cannot be parsed (1 + retries calls at most).
     """
     if mode not in MODES:
-        from generators.errors import ConfigError
-
         raise ConfigError(f"judge mode {mode!r} is not valid; valid: {', '.join(MODES)}")
 
     async def score(state: TaskState, target: Target) -> Score:
         reply = state.output.completion if state.output else ""
-        nan = {"correct": math.nan, "judge": math.nan, "judge_agreement": math.nan}
         if overflowed(state):
+            nan = {"correct": math.nan, "judge": math.nan, "judge_agreement": math.nan}
             return Score(value=nan, answer=reply, explanation="context overflow", reason="context_overflow",
                          metadata={"overflow": True})
         md = state.metadata or {}
@@ -181,16 +187,8 @@ def judge(mode: JudgeMode = "rubric", retries: int = 2, max_tokens: int = 16) ->
         verdict: bool | None = None
         explanation = check.explanation
         if mode == "all" or (mode == "rubric" and rubric):
-            question = md.get("question") or state.input_text
-            prompt = judge_prompt(question, reply, md, golds)
-            grader = get_model(role="grader")
-            raw: list[str] = []
-            for _ in range(1 + max(0, retries)):
-                output = await grader.generate(prompt, config=GenerateConfig(temperature=0.0, max_tokens=max_tokens))
-                raw.append(output.completion)
-                verdict = parse_verdict(output.completion)
-                if verdict is not None:
-                    break
+            prompt = judge_prompt(md.get("question") or state.input_text, reply, md, golds)
+            verdict, raw = await ask_judge(prompt, retries, max_tokens)
             metadata.update(judge_raw=raw, judge_attempts=len(raw), judge_unparseable=verdict is None)
             explanation = raw[-1]
         correct = verdict if rubric else check.correct
