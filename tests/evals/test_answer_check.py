@@ -101,3 +101,12 @@ def test_abstaining_on_an_answerable_question_is_wrong_and_recorded():
 
 def test_rubric_answers_are_left_to_the_judge():
     assert check_answer("Try a vegetarian place.", ["recommend vegetarian"], answer_kind="rubric").correct is None
+
+
+def test_rubric_is_decided_by_answer_kind_or_category():
+    from evals.scorers.answer_check import is_rubric
+
+    assert is_rubric({"category": "user_facts", "answer_kind": "rubric"})
+    assert is_rubric({"category": "implicit_connections", "answer_kind": "text"})  # category scored by rubric
+    assert not is_rubric({"category": "user_facts", "answer_kind": "text"})
+    assert not is_rubric({})
