@@ -16,11 +16,12 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 
 from generators.categories import CATEGORIES
 from generators.config import GenerationConfig
-from generators.errors import ConfigError, TemplateError
+from generators.errors import ConfigError, StoreError, TemplateError
 from generators.fillers import FillerMaker, filler_samples, negative_samples
 from generators.histories import Shape, form_chains, layout_chain
 from generators.overlap import word_overlap
@@ -70,6 +71,18 @@ def generate(config: GenerationConfig, out: Path, *, force: bool, progress: bool
     if not maker.plain:
         raise TemplateError("templates/fillers: the pack has no filler conversations")
     out = Path(out)
+    try:
+        counts = _write(config, out, pack, maker, force=force, progress=progress)
+    except duckdb.IOException as exc:  # e.g. a folder that passes the access check but refuses the file
+        raise StoreError(f"{out}: cannot write ({str(exc).strip().splitlines()[0]})") from None
+    elapsed = time.perf_counter() - started
+    return (f"wrote {out}: {config.personas} personas, {counts['questions']} questions, "
+            f"{counts['conversations']} conversations, {counts['messages']} messages, "
+            f"{counts['histories']} histories in {elapsed:.1f}s")
+
+
+def _write(config: GenerationConfig, out: Path, pack: Pack, maker: FillerMaker, *, force: bool,
+           progress: bool) -> dict[str, int]:
     counts = {t: 0 for t in COLUMNS}
     with atomic_store(out, force=force) as con:
         write_meta(con, {"seed": config.seed, "config": dataclasses.asdict(config), "source": "memcurve.generate",
@@ -83,10 +96,7 @@ def generate(config: GenerationConfig, out: Path, *, force: bool, progress: bool
             bar.update(1)
         _flush(con, rows, counts)
         bar.close()
-    elapsed = time.perf_counter() - started
-    return (f"wrote {out}: {config.personas} personas, {counts['questions']} questions, "
-            f"{counts['conversations']} conversations, {counts['messages']} messages, "
-            f"{counts['histories']} histories in {elapsed:.1f}s")
+    return counts
 
 
 def check_feasible(config: GenerationConfig) -> None:
