@@ -99,6 +99,7 @@ def sort_solver(
 ) -> Solver:
     """Build the prompt for the sample's condition and generate one answer at temperature 0."""
     by_source = {t.source: t for t in texts}
+    wants_logprobs("", answer_mode)  # reject an unknown answer_mode before any sample runs
     if chunk_words < 1 or rag_top_k < 1:
         raise ConfigError(f"chunk_words/rag_top_k: must be at least 1, got {chunk_words}/{rag_top_k}")
     indexes: dict[str, ChunkIndex] = {}

@@ -140,7 +140,7 @@ def test_eval_on_a_store_history(tiny_store, tmp_path):
     assert "conversation history" in log.samples[0].messages[0].text
 
 
-def test_task_needs_exactly_one_source():
+def test_task_rejects_bad_options(tmp_path):
     spec = importlib.util.spec_from_file_location("sort_task_under_test", TASK)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -148,3 +148,8 @@ def test_task_needs_exactly_one_source():
         module.sort()
     with pytest.raises(ConfigError, match="exactly one source"):
         module.sort(text="a.txt", data="b.duckdb")
+    book = write_book(tmp_path / "book.txt", n_words=400)
+    with pytest.raises(ConfigError, match="answer_mode: unknown 'best'; valid values: auto, logprobs, generate"):
+        module.sort(text=str(book), excerpt_lengths=250, answer_mode="best")
+    with pytest.raises(ConfigError, match="conditions: unknown"):
+        module.sort(text=str(book), excerpt_lengths=250, conditions="in_context,oracle")
