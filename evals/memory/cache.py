@@ -1,0 +1,179 @@
+"""Build a history's memory once and reuse it: in process (one ingest per key, even for concurrent
+samples) and on disk across runs.
+
+Key. A memory state depends on the system, its config (prompts included), the memory model and the
+exact conversations ingested, in order. So the key of the state after conversation i is a chain hash:
+    k_0 = sha256(format, system name, config, model name)
+    k_i = sha256(k_{i-1}, digest(conversation i))   digest = ids, times, speakers and texts of its messages
+The benchmark file itself is not in the key: two files (or two histories) with the same conversations
+share their memory, and a regenerated file with other text misses.
+
+Nested histories. Because keys chain, the state after every conversation is a checkpoint: a history
+whose first j conversations equal another history's first j (same order) resumes from that checkpoint
+and ingests only the rest. Generated chains insert conversations rather than append them, so the reuse
+is the longest common prefix (often the first filler conversation or more), never a reordering.
+
+Disk. `<dir>/<system>/<key>.json` holds the exported state, the cumulative usage that built it and
+the identity (for reading); files are written atomically. A build during which the provider raised
+errors is kept in process but not written, so a transient outage is not cached for later runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+import tempfile
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from evals.history import Conversation, History
+from evals.memory.llm import MemoryLLM, Usage
+from evals.memory.protocol import MemorySystem
+
+FORMAT = 1  # bump when a stored state changes meaning
+MAX_STATES = 4096  # in-process checkpoints kept (oldest evicted)
+
+
+@dataclass
+class BuiltMemory:
+    """A memory ready for questions, with what it cost and where it came from."""
+
+    system: MemorySystem
+    key: str
+    conversations: int
+    usage: Usage  # cumulative over every conversation ingested (including reused checkpoints)
+    source: str  # built | resumed | disk | memory
+    reused_conversations: int = 0
+    run_usage: Usage = field(default_factory=Usage)  # what this process spent on it
+    scores: dict[str, Any] | None = None  # operation scores, computed once
+
+
+def conversation_digest(conversation: Conversation) -> str:
+    parts = [conversation.conversation_id, conversation.started_at.isoformat(),
+             [(m.message_id, m.speaker, m.text, m.sent_at.isoformat()) for m in conversation.messages]]
+    return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()
+
+
+def identity(system: MemorySystem, model_name: str) -> dict[str, Any]:
+    return {"format": FORMAT, "system": system.name, "config": system.config(), "model": model_name}
+
+
+def chain_keys(ident: dict[str, Any], conversations: tuple[Conversation, ...]) -> list[str]:
+    """Key after 0, 1, ..., n conversations."""
+    keys = [hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()]
+    for conversation in conversations:
+        keys.append(hashlib.sha256(f"{keys[-1]}:{conversation_digest(conversation)}".encode()).hexdigest())
+    return keys
+
+
+_built: dict[str, BuiltMemory] = {}
+_states: "OrderedDict[str, dict[str, Any]]" = OrderedDict()
+_locks: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]]" = weakref.WeakKeyDictionary()
+
+
+def clear_memory_cache() -> None:
+    """Forget in-process memories and checkpoints (disk files stay)."""
+    _built.clear()
+    _states.clear()
+
+
+def _lock(key: str) -> asyncio.Lock:
+    per_loop = _locks.setdefault(asyncio.get_running_loop(), {})
+    return per_loop.setdefault(key, asyncio.Lock())
+
+
+class MemoryCache:
+    """Get-or-build memories; `directory` None keeps them in process only."""
+
+    def __init__(self, directory: str | Path | None):
+        self.directory = Path(directory) if directory else None
+
+    async def get(self, history: History, make_system: Callable[[], MemorySystem], llm: MemoryLLM,
+                  model_name: str) -> BuiltMemory:
+        system = make_system()
+        ident = identity(system, model_name)
+        keys = chain_keys(ident, history.conversations)
+        final = keys[-1]
+        if final in _built:
+            return _reused(_built[final])
+        async with _lock(final):
+            if final in _built:
+                return _reused(_built[final])
+            built = await self._build(system, ident, keys, history, llm)
+            _built[final] = built
+            return built
+
+    async def _build(self, system, ident, keys, history, llm: MemoryLLM) -> BuiltMemory:
+        n = len(history.conversations)
+        start, saved = 0, None
+        for i in range(n, 0, -1):
+            saved = self._load(system.name, keys[i])
+            if saved is not None:
+                start = i
+                break
+        if saved is not None:
+            system.load_state(saved["state"])
+            llm.usage = Usage.from_dict(saved["usage"])
+        before = Usage.from_dict(llm.usage.as_dict())
+        for i in range(start, n):
+            await system.ingest(history.conversations[i], llm)
+            clean = llm.usage.errors == before.errors
+            self._save(system, ident, keys[i + 1], i + 1, llm.usage, to_disk=clean)
+        run_usage = Usage.from_dict({k: v - getattr(before, k) for k, v in llm.usage.__dict__.items()})
+        source = "built" if start == 0 else "disk" if start == n else "resumed"
+        return BuiltMemory(system, keys[-1], n, llm.usage, source, start, run_usage)
+
+    def _path(self, name: str, key: str) -> Path | None:
+        return None if self.directory is None else self.directory / name / f"{key}.json"
+
+    def _load(self, name: str, key: str) -> dict[str, Any] | None:
+        if key in _states:
+            _states.move_to_end(key)
+            return _states[key]
+        path = self._path(name, key)
+        if path is None or not path.is_file():
+            return None
+        try:
+            saved = json.loads(path.read_text())
+        except (OSError, ValueError):
+            return None  # unreadable: rebuild
+        if saved.get("key") != key:
+            return None
+        _remember(key, saved)
+        return saved
+
+    def _save(self, system, ident, key: str, conversations: int, usage: Usage, *, to_disk: bool) -> None:
+        saved = {"key": key, "identity": ident, "conversations": conversations, "usage": usage.as_dict(),
+                 "state": json.loads(json.dumps(system.export_state()))}
+        _remember(key, saved)
+        path = self._path(system.name, key)
+        if path is None or not to_disk:
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+        try:
+            with os.fdopen(fd, "w") as out:
+                json.dump(saved, out, ensure_ascii=False, indent=1)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+def _remember(key: str, saved: dict[str, Any]) -> None:
+    _states[key] = saved
+    _states.move_to_end(key)
+    while len(_states) > MAX_STATES:
+        _states.popitem(last=False)
+
+
+def _reused(built: BuiltMemory) -> BuiltMemory:
+    """The same memory seen by another question: nothing spent this time."""
+    return BuiltMemory(built.system, built.key, built.conversations, built.usage, "memory",
+                       built.conversations, Usage(), built.scores)

@@ -1,0 +1,85 @@
+"""memory: feed the history's conversations, in order, into a memory system, then answer from its context.
+
+    memory(system="fact_store")   # mem0-style extract/update facts (model calls at ingest)
+    memory(system="summary")      # rolling summary + recent conversations (one call per conversation)
+    memory(system="hybrid")       # recent conversations + BM25 over older ones (no calls at ingest)
+    memory(system="mem0")         # mem0's own Memory class, when the `mem0` package is installed
+
+In a task's `solvers` list these are `memory:fact_store`, `memory:summary`, `memory:hybrid`, `memory:mem0`.
+The memory is built once per (conversations, system, config, memory model) and shared by every question
+of the history (evals.memory.cache), on disk under `memory_cache` (default results/memory; None or
+"off" keeps it in process). Ingest calls go to the `memory` model role (`--model-role memory=...`),
+which falls back to the model under test; they are tagged with that role, so the log's role usage shows
+the ingestion tokens apart from the answers. The answer prompt has the layout of every other solver:
+memory context first, question last.
+
+Recorded in the sample store: memory_system, memory_items, memory_ops {ADD, UPDATE, DELETE, NONE,
+failed, dropped}, ingest_tokens (everything it took to build this memory), ingest_calls,
+ingest_tokens_per_conversation, ingest_tokens_this_sample (non-zero only where the ingest ran),
+memory_source (built | resumed | disk | memory), and the operation scores of evals.memory.operations.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from inspect_ai.model import get_model
+from inspect_ai.solver import Generate, Solver, TaskState, solver
+
+from evals.history import load_history
+from evals.memory import SYSTEMS, make_system
+from evals.memory.cache import MemoryCache
+from evals.memory.llm import DEFAULT_RETRIES, MemoryLLM
+from evals.memory.operations import score_memory
+from evals.solvers.prompt import answer_message, budget_for, record
+
+DEFAULT_CACHE_DIR = "results/memory"
+_scores: dict[tuple[str, str, str], dict[str, Any]] = {}
+
+
+@solver
+def memory(system: str = "fact_store", memory_cache: str | None = DEFAULT_CACHE_DIR,
+           max_context_tokens: int | None = None, retries: int = DEFAULT_RETRIES,
+           options: dict[str, Any] | None = None) -> Solver:
+    """Answer from the context a memory system built over the history.
+
+    Args:
+      system: fact_store | summary | hybrid | mem0.
+      memory_cache: directory for built memories (None / "off": in process only).
+      max_context_tokens: the answer model's window (default: the model's own, when known).
+      retries: extra attempts for a model reply that is not valid JSON / text.
+      options: keyword options of the system (e.g. {"recent": 3} for summary or hybrid).
+    """
+    options = dict(options or {})
+    make_system(system, options)  # validate name and options now, not per sample
+    directory = None if memory_cache in (None, False, "", "off", "none") else memory_cache  # YAML reads off as False
+    cache = MemoryCache(directory)
+
+    async def solve(state: TaskState, generate: Generate) -> TaskState:
+        md = state.metadata
+        history = load_history(md["db"], md["history_id"])
+        memory_model = get_model(role="memory", default=get_model())
+        llm = MemoryLLM(memory_model, retries=int(retries))
+        built = await cache.get(history, lambda: make_system(system, options), llm, str(memory_model))
+        context = built.system.context(state.input_text, history, budget_for(max_context_tokens))
+        state.messages = [answer_message(state, context.rendered)]
+        key = (built.key, history.db, history.history_id)
+        if key not in _scores:
+            _scores[key] = score_memory(built.system, history.db, history)
+        items = built.system.items()
+        record(state, f"memory:{system}", context.rendered, truncated=context.truncated,
+               memory_system=system, memory_items=len(items), memory_ops=dict(built.system.ops),
+               ingest_tokens=built.usage.total_tokens, ingest_calls=built.usage.calls,
+               ingest_failed_calls=built.usage.failed_calls,
+               ingest_tokens_per_conversation=built.usage.total_tokens / max(1, built.conversations),
+               ingest_tokens_this_sample=built.run_usage.total_tokens, memory_source=built.source,
+               memory_reused_conversations=built.reused_conversations, memory_key=built.key,
+               memory_details=context.details,
+               **{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in _scores[key].items()})
+        return await generate(state)
+
+    return solve
+
+
+__all__ = ["SYSTEMS", "memory"]
