@@ -13,7 +13,9 @@ from generators.categories import CATEGORIES
 from generators.config import parse_sizes
 from generators.errors import ConfigError, StoreError
 
-SOLVER_NAMES: tuple[str, ...] = ("full_context", "rag", "oracle", "no_context")
+SOLVER_NAMES: tuple[str, ...] = ("full_context", "rag", "oracle", "no_context",
+                                "memory:fact_store", "memory:summary", "memory:hybrid", "memory:mem0")
+# memory:<system> runs evals.solvers.memory (listed here, not imported: evals.memory imports this module)
 UNIT_NAMES: tuple[str, ...] = ("message", "round", "conversation")
 
 

@@ -10,7 +10,9 @@ config) and reused. Options (-T):
   data                   a benchmark .duckdb (default: the generated default benchmark)
   sizes                  history sizes in conversations, e.g. 1,10,30 (default: all in the benchmark)
   categories             question categories, e.g. user_facts,temporal (default: all in the benchmark)
-  solvers                any of full_context, rag, oracle, no_context (default: full_context,rag)
+  solvers                any of full_context, rag, oracle, no_context, memory:fact_store, memory:summary,
+                         memory:hybrid, memory:mem0 (default: full_context,rag,memory:hybrid)
+  memory_cache           directory for built memories (default: results/memory; off = in process only)
   k, unit                RAG: top-k units of message | round | conversation (default: 5 rounds)
   histories_per_size     the first N history chains at each size (default: all)
   questions_per_history  the first N questions of each history, round-robin over categories (default: all)
@@ -32,6 +34,7 @@ from inspect_ai.dataset import MemoryDataset
 from inspect_ai.model import GenerateConfig
 
 from evals.dataset import cached_benchmark, load_samples
+from evals.memory.operations import memory_operations
 from evals.scorers import default_scorers
 from evals.solvers import compare
 from evals.task_options import (
@@ -46,6 +49,7 @@ from evals.task_options import (
 from generators.config import build_config
 
 CACHE_DIR = Path(__file__).resolve().parent.parent / "results" / "cache"
+MEMORY_CACHE_DIR = CACHE_DIR.parent / "memory"
 DEFAULT_SEED = 7
 # The default benchmark: small enough for the offline 270M model on 2 cores in under 10 minutes, with
 # sizes spread far enough for the planted-fact accuracy curve to fall.
@@ -63,7 +67,7 @@ def convomem(
     data: str | None = None,
     sizes: str | list | int | None = None,
     categories: str | list | None = None,
-    solvers: str | list = "full_context,rag",
+    solvers: str | list = "full_context,rag,memory:hybrid",
     k: int = 5,
     unit: str = "round",
     histories_per_size: int | None = None,
@@ -73,6 +77,7 @@ def convomem(
     seed: int = DEFAULT_SEED,
     judge: str = "rubric",
     judge_retries: int = 2,
+    memory_cache: str | None = str(MEMORY_CACHE_DIR),
 ) -> Task:
     solver_names = parse_solvers(solvers)
     k, unit = parse_k(k), parse_unit(unit)
@@ -93,8 +98,8 @@ def convomem(
     )
     return Task(
         dataset=MemoryDataset(samples, name=f"convomem:{Path(db).stem}"),
-        solver=compare(solvers=solver_names, k=k, unit=unit, max_context_tokens=window),
-        scorer=scorers,
+        solver=compare(solvers=solver_names, k=k, unit=unit, max_context_tokens=window, memory_cache=memory_cache),
+        scorer=[*scorers, memory_operations()] if any(n.startswith("memory:") for n in solver_names) else scorers,
         config=GenerateConfig(max_tokens=parse_positive_int("max_tokens", max_tokens), temperature=0.0),
         name="convomem",
     )

@@ -13,12 +13,21 @@ from evals.task_options import parse_solvers
 
 @solver
 def compare(solvers: str | list[str] = "full_context,rag", k: int = 5, unit: str = "round",
-            max_context_tokens: int | None = None) -> Solver:
-    """Dispatch each sample to the solver its metadata names (built once, shared by all samples)."""
-    from evals.solvers import build_solver
+            max_context_tokens: int | None = None, memory_cache: str | None = "results/memory") -> Solver:
+    """Dispatch each sample to the solver its metadata names (built once, shared by all samples).
 
-    built = {name: build_solver(name, k=k, unit=unit, max_context_tokens=max_context_tokens)
-             for name in parse_solvers(solvers)}
+    `memory:<system>` names run evals.solvers.memory with built memories cached under `memory_cache`.
+    """
+    from evals.solvers import build_solver
+    from evals.solvers.memory import memory
+
+    def build(name: str) -> Solver:
+        if name.startswith("memory:"):
+            return memory(system=name.removeprefix("memory:"), memory_cache=memory_cache,
+                          max_context_tokens=max_context_tokens)
+        return build_solver(name, k=k, unit=unit, max_context_tokens=max_context_tokens)
+
+    built = {name: build(name) for name in parse_solvers(solvers)}
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         name = state.metadata["solver"]
