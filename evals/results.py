@@ -29,10 +29,12 @@ STORE_COLUMNS = ("k", "unit", "context_tokens", "truncated", "dropped_conversati
 
 def log_files(paths: Iterable[str | Path]) -> list[Path]:
     """Expand files and folders into the sorted list of .eval/.json logs they hold."""
+    from inspect_ai.log import list_eval_logs
+
     files: list[Path] = []
     for path in map(Path, paths):
-        if path.is_dir():
-            files.extend(p for p in path.rglob("*") if p.suffix in (".eval", ".json") and p.is_file())
+        if path.is_dir():  # Inspect knows its own log names; other .json files in the folder are skipped
+            files.extend(Path(info.name.removeprefix("file://")) for info in list_eval_logs(str(path.resolve())))
         elif path.is_file():
             files.append(path)
         else:
@@ -85,7 +87,9 @@ def _log_rows(path: Path, prices: dict[str, Price]) -> Iterator[dict[str, Any]]:
                         if getattr(cfg, "model", None) == model]
     price = price_for(model, prices)
     base = {"log": path.name, "eval_id": spec.eval_id, "task": spec.task, "model": model, "status": header.status}
-    for sample in read_eval_log_samples(str(path), all_samples_required=False):
+    # messages and events hold the prompts (whole histories): skip them, the table needs neither
+    for sample in read_eval_log_samples(str(path), all_samples_required=False,
+                                        exclude_fields={"messages", "events", "attachments"}):
         yield _sample_row(sample, base, same_model_roles, price)
 
 

@@ -106,3 +106,35 @@ def mock_output(content: str, input_tokens: int = 10, output_tokens: int = 5, st
     out.usage = ModelUsage(input_tokens=input_tokens, output_tokens=output_tokens,
                            total_tokens=input_tokens + output_tokens)
     return out
+
+
+def evidence_reader(db: str | Path):
+    """A mockllm `custom_outputs` callable that answers like a careful reader of its prompt.
+
+    It finds the question at the end of the prompt, answers with the gold answer when every evidence
+    message of that question is in the prompt, and says it does not know otherwise. Accuracy then
+    falls exactly as the solvers drop evidence (truncation, retrieval misses), which gives real
+    curves for plumbing tests without a real model.
+    """
+    from generators.store import open_store
+
+    con = open_store(db)
+    rows = con.execute(
+        "SELECT q.text, q.answer, q.is_abstention, list(m.text) FROM questions q "
+        "JOIN evidence e USING (question_id) JOIN messages m USING (message_id) "
+        "GROUP BY q.question_id, q.text, q.answer, q.is_abstention"
+    ).fetchall()
+    con.close()
+    questions = {text: (answer, abstain, texts) for text, answer, abstain, texts in rows}
+
+    def respond(input, tools, tool_choice, config):
+        prompt = "\n".join(message.text for message in input)
+        question = prompt.rsplit("Question:", 1)[-1].rsplit("Answer:", 1)[0].strip()
+        tokens = max(1, len(prompt) // 4)
+        if question in questions:
+            answer, abstain, texts = questions[question]
+            if not abstain and all(t in prompt for t in texts):
+                return mock_output(answer, input_tokens=tokens, output_tokens=5)
+        return mock_output("I don't know: there is no information about it.", input_tokens=tokens, output_tokens=9)
+
+    return respond
