@@ -10,7 +10,7 @@ import hashlib
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +19,7 @@ from typing import Any
 import duckdb
 
 from generators.errors import InputFormatError
+from generators.overlap import word_overlap  # noqa: F401  (the generator's definition, shared)
 from generators.store import insert_rows, write_meta
 from generators.tokens import estimate_tokens
 
@@ -122,34 +123,6 @@ def _checked_datetime(where: Where, field_name: str, text: str, *parts: int) -> 
 
 
 # ------------------------------------------------------------------------------------------ text helpers
-_WORD = re.compile(r"[a-z0-9]+")
-_STOPWORDS = frozenset(
-    "a about above after again against all am an and any are as at be because been before being below between "
-    "both but by can could did do does doing down during each few for from further had has have having he her "
-    "here hers herself him himself his how i if in into is it its itself just me more most my myself no nor not "
-    "now of off on once only or other our ours ourselves out over own same she should so some such than that the "
-    "their theirs them themselves then there these they this those through to too under until up very was we were "
-    "what when where which while who whom why will with would you your yours yourself yourselves "
-    "also ever get got like one tell told remember recall said say mentioned again did didn know".split()
-)
-
-
-def content_words(text: str) -> set[str]:
-    """Lower-cased words of 3+ characters that are not stop words."""
-    return {w for w in _WORD.findall(text.lower()) if len(w) > 2 and w not in _STOPWORDS}
-
-
-def word_overlap(question: str, evidence_texts: Iterable[str]) -> float:
-    """Share of the question's content words that also occur in its evidence (0..1; 0 without evidence)."""
-    asked = content_words(question)
-    if not asked:
-        return 0.0
-    seen: set[str] = set()
-    for text in evidence_texts:
-        seen |= content_words(text)
-    return round(len(asked & seen) / len(asked), 4)
-
-
 def answer_kind(answer: str) -> str:
     """'number' for a bare number, else 'text' (dates in these datasets are free text)."""
     return "number" if re.fullmatch(r"-?\d+(?:\.\d+)?", answer.strip()) else "text"
@@ -195,9 +168,17 @@ class Rows:
 
     def message(self, message_id: str, conversation_id: str, position: int, speaker: str, text: str,
                 sent_at: datetime) -> int:
-        """Add a message and return its token estimate (histories sum them)."""
+        """Add a message and return its token estimate (histories sum them). The hot path of big imports."""
         tokens = estimate_tokens(text)
-        self.add("messages", message_id, conversation_id, position, speaker, text, sent_at, tokens)
+        cols = self._cols["messages"]
+        cols["message_id"].append(message_id)
+        cols["conversation_id"].append(conversation_id)
+        cols["position"].append(position)
+        cols["speaker"].append(speaker)
+        cols["text"].append(text)
+        cols["sent_at"].append(sent_at)
+        cols["tokens"].append(tokens)
+        self.counts["messages"] += 1
         return tokens
 
     def maybe_flush(self) -> None:

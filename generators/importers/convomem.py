@@ -99,7 +99,8 @@ def _input_files(path: Path) -> list[tuple[Path, str]]:
     """(file, key) pairs: the key is the path below PATH without .json, stable across machines."""
     if path.is_file():
         return [(path, path.stem)]
-    files = sorted(p for p in path.rglob("*.json") if not any(part.startswith(".") for part in p.relative_to(path).parts))
+    files = sorted(p for p in path.rglob("*.json")
+                   if not any(part.startswith(".") for part in p.relative_to(path).parts))
     if not files:
         raise InputFormatError(f"{path}: no .json files below this folder")
     return [(p, p.relative_to(path).with_suffix("").as_posix()) for p in files]

@@ -77,7 +77,8 @@ def _load_json(path: Path) -> Any:
         with path.open("rb") as fh:
             return json.load(fh)
     except json.JSONDecodeError as exc:
-        raise InputFormatError(f"{path.name}: malformed JSON at line {exc.lineno} column {exc.colno} ({exc.msg})") from None
+        raise InputFormatError(
+            f"{path.name}: malformed JSON at line {exc.lineno} column {exc.colno} ({exc.msg})") from None
     except UnicodeDecodeError:
         raise InputFormatError(f"{path.name}: not UTF-8 text") from None
 
@@ -102,7 +103,8 @@ def _add_sample(rows: Rows, name: str, index: int, sample: Any, faults: Counter,
     while f"session_{n}" in conv:
         turns = where.get(conv, f"session_{n}", list, path="conversation.")
         date_key = f"session_{n}_date_time"
-        started = parse_locomo_date(where, f"conversation.{date_key}", where.get(conv, date_key, str, path="conversation."))
+        date_text = where.get(conv, date_key, str, path="conversation.")
+        started = parse_locomo_date(where, f"conversation.{date_key}", date_text)
         sessions.append((started, n, turns))
         n += 1
     if not sessions:
