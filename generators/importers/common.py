@@ -43,7 +43,9 @@ class Where:
     def get(self, obj: Mapping, key: str, kinds: type | tuple[type, ...], *, path: str = "") -> Any:
         """obj[key], checked to be one of `kinds` (bool is never accepted as a number)."""
         name = f"{path}{key}"
-        if not isinstance(obj, Mapping) or key not in obj or obj[key] is None:
+        if not isinstance(obj, Mapping):
+            raise self.error(path.rstrip(".") or "(record)", f"has type {type(obj).__name__}, expected object")
+        if obj.get(key) is None:
             raise self.error(name)
         value = obj[key]
         if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in _as_tuple(kinds)):

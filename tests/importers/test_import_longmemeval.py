@@ -214,6 +214,8 @@ MALFORMED = [
     (lambda d: d.update(answer=["a", "b"]),
      "record 1 (question_id '0a995998'): field 'answer' has type list, expected string or integer or number"),
     (lambda d: d.pop("question_id"), "record 1: field 'question_id' missing"),
+    (lambda d: d["haystack_sessions"][2].__setitem__(1, "just text"),
+     "record 1 (question_id '0a995998'): field 'haystack_sessions[2][1]' has type str, expected object"),
     (lambda d: d.update(question_id="e47becba"), "record 1 (question_id 'e47becba'): field 'question_id' repeats"),
 ]
 
