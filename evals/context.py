@@ -47,12 +47,15 @@ def render(history: History, message_ids: Iterable[str] | None = None) -> Render
 
     The order of `message_ids` does not matter: the prompt always follows the history's own order.
     """
-    wanted = None if message_ids is None else set(message_ids)
+    if message_ids is None:
+        selected = [(c, c.messages) for c in history.conversations]
+    else:  # only the conversations that hold a wanted message, in history order (cheap for small picks)
+        wanted = {mid for mid in message_ids if mid in history.message_index}
+        positions = sorted({history.conversation_index[history.message_index[mid].conversation_id] for mid in wanted})
+        selected = [(c, [m for m in c.messages if m.message_id in wanted])
+                    for c in (history.conversations[p] for p in positions)]
     blocks, ids, tokens, count = [], [], 0, 0
-    for conversation in history.conversations:
-        messages = conversation.messages if wanted is None else [m for m in conversation.messages if m.message_id in wanted]
-        if not messages:
-            continue
+    for conversation, messages in selected:
         lines = [conversation_header(conversation), *(message_line(m) for m in messages)]
         blocks.append("\n".join(lines))
         ids.extend(m.message_id for m in messages)

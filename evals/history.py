@@ -53,6 +53,11 @@ class History:
     def message_index(self) -> dict[str, Message]:
         return {m.message_id: m for m in self.messages}
 
+    @functools.cached_property
+    def conversation_index(self) -> dict[str, int]:
+        """conversation id -> its position in the history (chronological)."""
+        return {c.conversation_id: i for i, c in enumerate(self.conversations)}
+
     @property
     def tokens(self) -> int:
         return sum(c.tokens for c in self.conversations)
