@@ -89,6 +89,7 @@ def parse_facts(data: Any) -> list[str]:
     if not isinstance(raw, list):
         raise ValueError("facts is not a list")
     out: list[str] = []
+    raw = [x for item in raw for x in (item if isinstance(item, list) else [item])]  # flatten [[...]]
     for item in raw:
         if isinstance(item, dict):
             item = item.get("fact") or item.get("text")
@@ -99,6 +100,8 @@ def parse_facts(data: Any) -> list[str]:
         text = " ".join(item.split())[:MAX_FACT_CHARS]
         if text and text.lower() not in {o.lower() for o in out}:
             out.append(text)
+    if raw and not out:
+        raise ValueError("no fact is a string")  # e.g. objects of another shape: retry
     return out[:MAX_FACTS]
 
 
@@ -126,7 +129,7 @@ class FactStore:
 
     name = "fact_store"
 
-    def __init__(self, search_k: int = 5, query_k: int = 10, extract_tokens: int = 200, update_tokens: int = 300):
+    def __init__(self, search_k: int = 5, query_k: int = 10, extract_tokens: int = 120, update_tokens: int = 200):
         self.search_k, self.query_k = int(search_k), int(query_k)
         self.extract_tokens, self.update_tokens = int(extract_tokens), int(update_tokens)
         self.memories: dict[str, dict[str, Any]] = {}  # live: id -> {id, text, created_at, updated_at, conversation_id, versions}

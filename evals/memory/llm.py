@@ -116,6 +116,8 @@ def _join_opening(opening: str, reply: str) -> str:
     head = opening.split(":", 1)[0].strip()  # '{"facts"'
     if opening and stripped.replace(" ", "").startswith(head.replace(" ", "")):
         return stripped
+    if opening.rstrip().endswith("[") and stripped.startswith("["):  # the model reopened the list
+        return opening.rstrip()[:-1] + stripped
     return opening + reply
 
 
