@@ -280,24 +280,27 @@ def _emit_conversation(rows, ids, pid, cid, draft, kind, window_start, rng, conv
     t = window_start + rng.randint(0, 6 * 60) * _MINUTE
     _append(rows["conversations"], (cid, pid, t, draft.topic, kind))
     msgs = rows["messages"]
-    total = 0
-    evidence = ("", 0)
-    for pos, (speaker, text, is_evidence) in enumerate(draft.turns):
-        mid = f"{cid}-m{pos:02d}"
-        tokens = _TOKENS.get(text)
-        if tokens is None:
-            tokens = _TOKENS[text] = estimate_tokens(text)
-        total += tokens
-        msgs["message_id"].append(mid)
-        msgs["conversation_id"].append(cid)
-        msgs["position"].append(pos)
-        msgs["speaker"].append(speaker)
-        msgs["text"].append(text)
-        msgs["sent_at"].append(t)
-        msgs["tokens"].append(tokens)
+    turns = draft.turns
+    count = len(turns)
+    gaps = rng.getrandbits(2 * count)  # 1..4 minutes between messages, two random bits each
+    times, tokens, evidence = [], [], ("", 0)
+    for pos, (_, text, is_evidence) in enumerate(turns):
+        n = _TOKENS.get(text)
+        if n is None:
+            n = _TOKENS[text] = estimate_tokens(text)
+        tokens.append(n)
+        times.append(t)
         if is_evidence:
-            evidence = (mid, t)
-        t += rng.randint(1, 4) * _MINUTE
+            evidence = (f"{cid}-m{pos:02d}", t)
+        t += (((gaps >> (2 * pos)) & 3) + 1) * _MINUTE
+    msgs["message_id"].extend([f"{cid}-m{pos:02d}" for pos in range(count)])
+    msgs["conversation_id"].extend([cid] * count)
+    msgs["position"].extend(range(count))
+    msgs["speaker"].extend([turn[0] for turn in turns])
+    msgs["text"].extend([turn[1] for turn in turns])
+    msgs["sent_at"].extend(times)
+    msgs["tokens"].extend(tokens)
+    total = sum(tokens)
     conv_tokens[cid] = total
     return evidence
 

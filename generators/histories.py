@@ -18,6 +18,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 
 TARGETS = (0.15, 0.5, 0.85)  # early, middle, recent
 SPREAD = 0.08  # multi-evidence questions spread their messages over +-SPREAD around the target
@@ -48,39 +49,47 @@ def form_chains(shapes: Sequence[Shape], per_chain: int, caps: Callable[[str, in
     `caps(resource, n)` is the most of `resource` one chain of n-evidence questions may use.
     """
     chains: list[list[Shape]] = []
-    by_n: dict[int, list[list[Shape]]] = {}
+    by_n: dict[int, list[tuple[list[Shape], dict[str, int]]]] = {}  # n -> open chains with their usage
+    limits: dict[tuple[str, int], int] = {}
     for shape in shapes:
         open_chains = by_n.setdefault(shape.n, [])
-        for chain in open_chains:
-            if len(chain) < per_chain and _fits(chain, shape, caps):
-                chain.append(shape)
+        for chain, used in open_chains:
+            if len(chain) < per_chain and _fits(used, shape, caps, limits):
                 break
         else:
-            chain = [shape]
-            open_chains.append(chain)
+            chain, used = [], {}
+            open_chains.append((chain, used))
             chains.append(chain)
+        chain.append(shape)
+        for resource, amount in shape.resources.items():
+            used[resource] = used.get(resource, 0) + amount
+        if len(chain) == per_chain:  # full: stop scanning it
+            open_chains.remove((chain, used))
     return chains
 
 
-def _fits(chain: list[Shape], shape: Shape, caps: Callable[[str, int], int]) -> bool:
+def _fits(used: dict[str, int], shape: Shape, caps: Callable[[str, int], int], limits: dict) -> bool:
     for resource, amount in shape.resources.items():
-        used = sum(s.resources.get(resource, 0) for s in chain)
-        if used + amount > caps(resource, shape.n):
+        key = (resource, shape.n)
+        if key not in limits:
+            limits[key] = caps(resource, shape.n)
+        if used.get(resource, 0) + amount > limits[key]:
             return False
     return True
 
 
+@cache
+def _corput(count: int) -> tuple[int, ...]:
+    if count <= 0:
+        return ()
+    bits = max(1, (count - 1).bit_length())
+    reversed_ = (int(f"{i:0{bits}b}"[::-1], 2) for i in range(1 << bits))
+    return tuple(j for j in reversed_ if j < count)
+
+
 def van_der_corput(count: int) -> list[int]:
     """0..count-1 in bit-reversed order: every prefix is spread evenly over the range."""
-    if count <= 0:
-        return []
-    bits = max(1, (count - 1).bit_length())
-    out = []
-    for i in range(1 << bits):
-        j = int(f"{i:0{bits}b}"[::-1], 2)
-        if j < count:
-            out.append(j)
-    return out
+    return list(_corput(count))
 
 
 def layout_chain(ns: Sequence[int], slots_total: int, rng: random.Random) -> ChainLayout:

@@ -10,6 +10,7 @@ questions, 40 questions per history chain. Target on a 2-core machine: under 60 
 from __future__ import annotations
 
 import argparse
+import os
 import cProfile
 import pstats
 import resource
@@ -38,12 +39,15 @@ def main() -> None:
         out = Path(tmp) / "convomem_scale.duckdb"
         profiler = cProfile.Profile() if args.profile else None
         started = time.perf_counter()
+        cpu_started = time.process_time()
         if profiler:
             profiler.enable()
         summary = generate(config, out, force=False, progress=False)
         if profiler:
             profiler.disable()
         elapsed = time.perf_counter() - started
+        cpu = time.process_time() - cpu_started
+        load = Path("/proc/loadavg").read_text().split()[0] if Path("/proc/loadavg").exists() else "?"
         peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
         size_mib = out.stat().st_size / 2**20
         con = duckdb.connect(str(out), read_only=True)
@@ -55,7 +59,8 @@ def main() -> None:
     print(summary)
     print(f"counts: {counts}")
     print(f"questions by evidence count: {dict(per_n)}")
-    print(f"elapsed: {elapsed:.1f} s")
+    print(f"elapsed: {elapsed:.1f} s wall, {cpu:.1f} s CPU of this process (load average {load} on "
+          f"{os.cpu_count()} cores: the wall time grows with other work on the machine)")
     print(f"messages per second: {counts['messages'] / elapsed:,.0f}")
     print(f"peak memory (ru_maxrss): {peak_mib:,.0f} MiB")
     print(f"file size: {size_mib:,.1f} MiB")
