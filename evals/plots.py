@@ -1,6 +1,6 @@
 """Figures for reports and notebooks: curves against history size on a log axis.
 
-Each function draws on a fresh matplotlib figure (headless Agg backend), labels its axes, adds a
+Each function draws on a fresh matplotlib figure, labels its axes, adds a
 legend and returns the figure; `save` writes it as PNG. Inputs are the frames and curves of
 evals.stats, so notebooks can call the same functions on their own data.
 """
@@ -9,17 +9,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt  # headless machines fall back to Agg; notebooks keep their inline backend
+import numpy as np
+import polars as pl
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, LogLocator
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import polars as pl  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter, LogLocator  # noqa: E402
-
-from evals.stats import Crossover, Curve  # noqa: E402
+from evals.stats import Crossover, Curve
 
 SIZE_LABEL = "history length (conversations, log scale)"
 
