@@ -75,6 +75,8 @@ def generate(config: GenerationConfig, out: Path, *, force: bool, progress: bool
         counts = _write(config, out, pack, maker, force=force, progress=progress)
     except duckdb.IOException as exc:  # e.g. a folder that passes the access check but refuses the file
         raise StoreError(f"{out}: cannot write ({str(exc).strip().splitlines()[0]})") from None
+    finally:
+        _TOKENS.clear()
     elapsed = time.perf_counter() - started
     return (f"wrote {out}: {config.personas} personas, {counts['questions']} questions, "
             f"{counts['conversations']} conversations, {counts['messages']} messages, "

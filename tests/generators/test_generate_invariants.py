@@ -4,7 +4,10 @@ answers present in evidence and no competing slot values anywhere in a history."
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -54,6 +57,18 @@ def test_same_seed_same_hash_different_seed_differs(tmp_path, bench):
     other = make(tmp_path, "other.duckdb", seed=12)
     assert _hash(again) == _hash(bench)
     assert _hash(other) != _hash(bench)
+
+
+def test_same_hash_in_a_fresh_process_with_another_hash_seed(tmp_path, bench):
+    """No set or dict ordering leaks into the output: a new interpreter with another PYTHONHASHSEED agrees."""
+    out = tmp_path / "fresh.duckdb"
+    argv = ["generate", "--out", str(out), "--quiet", "--seed", str(SMALL["seed"]), "--personas", str(SMALL["personas"]),
+            "--questions-per-category", str(SMALL["questions_per_category"]), "--sizes", SMALL["sizes"],
+            "--questions-per-history", str(SMALL["questions_per_history"]), "--max-evidence", str(SMALL["max_evidence"])]
+    env = {**os.environ, "PYTHONHASHSEED": "4242"}
+    subprocess.run([sys.executable, "-c", f"import sys; from generators.cli import main; sys.exit(main({argv!r}))"],
+                   check=True, env=env, capture_output=True)
+    assert _hash(out) == _hash(bench)
 
 
 def test_meta_records_seed_config_and_source(con):
