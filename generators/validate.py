@@ -82,7 +82,8 @@ class CheckResult:
         if self.skipped:
             return f"skip  {self.name:<26} {self.skipped}"
         status = "ok  " if self.ok else "FAIL"
-        line = f"{status}  {self.name:<26} {self.checked:>7} {self.unit:<9} {self.failure_count:>6} failures"
+        line = (f"{status}  {self.name:<26} {self.checked:>7} {self.unit:<9} {self.failure_count:>6} failures"
+                f"  {self.seconds:5.1f} s")
         if self.failures:
             shown = "; ".join(f"{f.id}: {f.reason}" for f in self.failures[:SHOWN_FAILURES])
             more = self.failure_count - min(SHOWN_FAILURES, len(self.failures))
@@ -241,13 +242,34 @@ def _prepare_slot_questions(con: duckdb.DuckDBPyConnection) -> None:
 
 def _prepare_mentions(con: duckdb.DuckDBPyConnection) -> None:
     """_hits: (message, slot, value) for every whole-word, case-sensitive mention of a value the facts
-    table records for that slot. Texts are split into words once and matched by first word, then by the
-    full word sequence, which is far faster than one regular expression with thousands of alternatives."""
+    table records for that slot.
+
+    Texts are split into words once and matched by first word, then by the full word sequence, which is far
+    faster than one regular expression with thousands of alternatives. A mention inside a longer recorded
+    value of any slot does not count ("Pixel" the cat name inside "Pixel 7a" the phone)."""
+    # every recorded value as words; keep those of the questions' slots and the longer values containing them
     con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _allvals AS
+        SELECT value, {_words('value')} AS toks, list(DISTINCT slot ORDER BY slot) AS slots
+        FROM (SELECT DISTINCT slot, value FROM facts) WHERE trim(value) <> '' GROUP BY value
+    """)
+    con.execute("""
         CREATE OR REPLACE TEMP TABLE _vals AS
-        SELECT slot, value, {_words('value')} AS toks
-        FROM (SELECT DISTINCT slot, value FROM facts WHERE slot IN (SELECT slot FROM _sq))
-        WHERE trim(value) <> ''
+        WITH asked AS (
+            SELECT * FROM _allvals WHERE list_has_any(slots, (SELECT list(DISTINCT slot) FROM _sq))
+        ),
+        keep AS (
+            SELECT value FROM asked
+            UNION
+            SELECT u.value FROM _allvals u JOIN asked a
+                ON len(u.toks) > len(a.toks)
+               AND contains(' ' || array_to_string(u.toks, ' ') || ' ', ' ' || array_to_string(a.toks, ' ') || ' ')
+        )
+        SELECT v.*, len(v.toks) AS n,
+               -- anchor on the longest word (rarer than "The" in "The Silent Weaver")
+               list_position(list_transform(v.toks, lambda x: len(x)),
+                             list_max(list_transform(v.toks, lambda x: len(x)))) AS a
+        FROM _allvals v SEMI JOIN keep k ON k.value = v.value
     """)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _tok AS
@@ -259,16 +281,34 @@ def _prepare_mentions(con: duckdb.DuckDBPyConnection) -> None:
                 SELECT hq.history_id FROM history_questions hq SEMI JOIN _sq ON _sq.question_id = hq.question_id))
     """)
     con.execute("""
-        CREATE OR REPLACE TEMP TABLE _hits AS
+        CREATE OR REPLACE TEMP TABLE _found AS
         WITH pos AS (
             SELECT message_id, word, i FROM (
                 SELECT message_id, unnest(w) AS word, generate_subscripts(w, 1) AS i FROM _tok)
-            WHERE word IN (SELECT toks[1] FROM _vals)
+            WHERE word IN (SELECT toks[a] FROM _vals)
         )
-        SELECT DISTINCT pos.message_id, t.conversation_id, t.sent_at, v.slot, v.value
-        FROM pos JOIN _vals v ON v.toks[1] = pos.word JOIN _tok t ON t.message_id = pos.message_id
-        WHERE len(v.toks) = 1 OR t.w[pos.i:pos.i + len(v.toks) - 1] = v.toks
+        SELECT pos.message_id, pos.i - v.a + 1 AS first, pos.i - v.a + v.n AS last, v.value, v.slots
+        FROM pos JOIN _vals v ON v.toks[v.a] = pos.word JOIN _tok t ON t.message_id = pos.message_id
+        WHERE v.n = 1 OR (pos.i >= v.a AND t.w[pos.i - v.a + 1:pos.i - v.a + v.n] = v.toks)
     """)
+    # A span is covered when an earlier span in (first, longest-first) order reaches at least as far.
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _hits AS
+        WITH spans AS (
+            SELECT message_id, first, last,
+                   max(last) OVER (PARTITION BY message_id ORDER BY first, last DESC
+                                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach
+            FROM (SELECT DISTINCT message_id, first, last FROM _found)
+        ),
+        longest AS (
+            SELECT f.* FROM _found f SEMI JOIN spans s
+                ON s.message_id = f.message_id AND s.first = f.first AND s.last = f.last
+                   AND (s.reach IS NULL OR s.reach < s.last)
+        )
+        SELECT DISTINCT l.message_id, t.conversation_id, t.sent_at, unnest(l.slots) AS slot, l.value
+        FROM longest l JOIN _tok t ON t.message_id = l.message_id
+    """)
+    con.execute("DELETE FROM _hits WHERE slot NOT IN (SELECT slot FROM _sq)")
 
 
 def check_no_competing_value(con, ctx) -> CheckSpec | str:

@@ -198,3 +198,20 @@ def test_cli_validate_exit_codes(good_db, capsys):
     assert main(["validate", str(good_db)]) == 1
     out = capsys.readouterr().out
     assert "FAIL  no_duplicate_conversation" in out
+
+
+def test_value_inside_a_longer_recorded_value_is_not_a_mention(rich):
+    # "Mango" is another persona's pet name; inside "Mango Tree Cafe" (a recorded restaurant) it names no pet
+    with duckdb.connect(str(rich)) as con:
+        con.execute("INSERT INTO facts VALUES ('p001-f0001', 'p001', 'user', 'restaurant', 'Mango Tree Cafe', "
+                    "TIMESTAMP '2024-03-01 10:00', NULL, NULL, 'p001-c0000-m01')")
+        con.execute("UPDATE messages SET text = 'We had lunch at Mango Tree Cafe, then I froze.' "
+                    "WHERE message_id = 'p000-c0005-m00'")
+    assert validate(rich).check("no_competing_value").ok
+    with duckdb.connect(str(rich)) as con:
+        con.execute("UPDATE messages SET text = 'Mango needs a walk, then the spreadsheet.' "
+                    "WHERE message_id = 'p000-c0005-m00'")
+    check = validate(rich).check("no_competing_value")
+    assert check.failing_ids == ["p000-q0000"]
+    assert check.failures[0].reason == (
+        "message p000-c0005-m00 in history p000-h00-n0006 states competing pet_name Mango")
