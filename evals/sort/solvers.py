@@ -84,7 +84,8 @@ def rag_context(index: ChunkIndex, item: SortItem, top_k: int) -> tuple[list[int
         query = " ".join(words[start: start + item.segment_length])
         ids = index.search(query, top_k)
         found.extend(ids)
-        hits.append(index.chunk_of(start) in ids)
+        covering = range(index.chunk_of(start), index.chunk_of(start + item.segment_length - 1) + 1)
+        hits.append(any(c in ids for c in covering))  # found: a chunk holding part of the segment came back
     chosen = sorted(set(found))
     return chosen, {"retrieved_chunks": chosen, "seg1_chunk_found": hits[0], "seg2_chunk_found": hits[1]}
 
