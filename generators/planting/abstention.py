@@ -5,7 +5,7 @@ mentioned). The evidence is the related planted messages; the asked-for slot is 
 from __future__ import annotations
 
 from generators.personas import Persona
-from generators.planting.common import ABSTAIN, FactDraft, QuestionDraft, render_conversation, render_question
+from generators.planting.common import ABSTAIN, FactDraft, QuestionDraft, render_conversations, render_question
 
 CATEGORY = "abstention"
 # asked-for slot (never planted with subject 'user') -> the related user_facts slot that is planted
@@ -28,8 +28,8 @@ def plant(pack, persona: Persona, rng, n: int, topic: str, chain) -> QuestionDra
     related = PAIRS[topic]
     value = persona.facts[related]
     base = persona.safe_context()
-    convs = [render_conversation(pack, f"user_facts/{related}", {**base, "value": value}, rng,
-                                 [FactDraft("user", related, value)]) for _ in range(n)]
+    convs = render_conversations(pack, f"user_facts/{related}", [{**base, "value": value}] * n, rng,
+                                 [[FactDraft("user", related, value)] for _ in range(n)])
     q = render_question(pack, f"{CATEGORY}/{topic}", {**base, "related": value}, rng)
     return QuestionDraft(CATEGORY, f"{CATEGORY}/{topic}", q["question"], q["answer"] or ABSTAIN, convs,
                          aliases=q["aliases"] or list(ALIASES), answer_kind="abstention", slot=topic,

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from generators.personas import Persona
-from generators.planting.common import FactDraft, QuestionDraft, render_conversation, render_question
+from generators.planting.common import FactDraft, QuestionDraft, render_conversations, render_question
 from generators.planting.vocab import titles, words
 
 CATEGORY = "aggregation"
@@ -34,11 +34,12 @@ def plant(pack, persona: Persona, rng, n: int, topic: str, chain) -> QuestionDra
     items = rng.sample(items_pool(), n) if items_pool else [None] * n
     values = rng.sample(range(amounts[0], amounts[1] + 1), n) if amounts else [None] * n
     friends = rng.sample(words("filler_names"), n)
-    convs = []
+    contexts, facts = [], []
     for item, amount, friend in zip(items, values, friends):
         stated = item if how == "count" else (f"${amount}" if topic != "miles_run" else str(amount))
-        convs.append(render_conversation(pack, key, {**base, "item": item, "amount": amount, "friend": friend}, rng,
-                                         [FactDraft("user", slot, stated)]))
+        contexts.append({**base, "item": item, "amount": amount, "friend": friend})
+        facts.append([FactDraft("user", slot, stated)])
+    convs = render_conversations(pack, key, contexts, rng, facts)
     q = render_question(pack, key, base, rng)
     if how == "count":
         answer, aliases, kind = str(n), [_NUMBER_WORDS[n]], "number"

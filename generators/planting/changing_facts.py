@@ -7,7 +7,7 @@ by the generator once the timestamps are known).
 from __future__ import annotations
 
 from generators.personas import CHANGING_SLOTS, Persona, pool
-from generators.planting.common import FactDraft, QuestionDraft, render_conversation, render_question
+from generators.planting.common import FactDraft, QuestionDraft, render_conversations, render_question
 
 CATEGORY = "changing_facts"
 
@@ -25,10 +25,9 @@ def plant(pack, persona: Persona, rng, n: int, topic: str, chain) -> QuestionDra
     base = persona.safe_context()
     hard_negative = persona.others.get(topic, (None, None))[1]
     values = rng.sample([v for v in pool(CHANGING_SLOTS[topic]) if v != hard_negative], n)
-    convs = []
-    for i, value in enumerate(values):
-        ctx = {**base, "value": value, "previous": values[i - 1] if i else None, "step": i, "steps": n}
-        convs.append(render_conversation(pack, key, ctx, rng, [FactDraft("user", topic, value)]))
+    contexts = [{**base, "value": value, "previous": values[i - 1] if i else None, "step": i, "steps": n}
+                for i, value in enumerate(values)]
+    convs = render_conversations(pack, key, contexts, rng, [[FactDraft("user", topic, v)] for v in values])
     q = render_question(pack, key, {**base, "value": values[-1]}, rng)
     return QuestionDraft(CATEGORY, key, q["question"], q["answer"] or values[-1], convs, aliases=q["aliases"],
                          slot=topic, chained=True)

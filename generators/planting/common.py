@@ -61,6 +61,22 @@ def render_conversation(pack: Pack, key: str, context: Mapping, rng: random.Rand
     return ConversationDraft(key, turns, facts)
 
 
+def render_conversations(pack: Pack, key: str, contexts: list[Mapping], rng: random.Random,
+                         facts: list[list[FactDraft]], speaker: str = "user") -> list[ConversationDraft]:
+    """Render several evidence conversations of one question, each from a different variant while they last."""
+    sections = pack.sections(key, "conversation")
+    picks: list[int] = []
+    while len(picks) < len(contexts):
+        picks.extend(rng.sample(range(len(sections)), len(sections)))
+    out = []
+    for pick, context, stated in zip(picks, contexts, facts):
+        section = sections[pick]
+        turns = section.conversation(context)
+        check_evidence(section.display, section.line, turns, speaker)
+        out.append(ConversationDraft(key, turns, stated))
+    return out
+
+
 def render_question(pack: Pack, key: str, context: Mapping, rng: random.Random) -> dict:
     return rng.choice(pack.sections(key, "question")).question(context)
 

@@ -6,7 +6,7 @@ N messages = N aspects of one domain (diet, spice, time, ...), each stated in it
 from __future__ import annotations
 
 from generators.personas import Persona
-from generators.planting.common import FactDraft, QuestionDraft, inline, render_conversation, render_question
+from generators.planting.common import FactDraft, QuestionDraft, inline, render_conversations, render_question
 from generators.planting.vocab import structured
 
 CATEGORY = "preferences"
@@ -28,18 +28,22 @@ def plant(pack, persona: Persona, rng, n: int, topic: str, chain, *, category=CA
     held = getattr(persona, field)[topic]
     aspects = rng.sample(sorted(domain), n)
     base = persona.safe_context()
-    convs, points = [], []
+    contexts, facts, points = [], [], []
     for aspect in aspects:
         entry = domain[aspect][held[aspect]]
         statement = rng.choice(entry["say"])
-        ctx = {**base, "statement": statement, "statement_inline": inline(statement)}
-        convs.append(render_conversation(pack, f"{category}/plant", ctx, rng,
-                                         [FactDraft("user", f"{topic}.{aspect}", held[aspect])]))
+        contexts.append({**base, "statement": statement, "statement_inline": inline(statement)})
+        facts.append([FactDraft("user", f"{topic}.{aspect}", held[aspect])])
         points.append(entry["rubric"])
+    convs = render_conversations(pack, f"{category}/plant", contexts, rng, facts)
     q = render_question(pack, f"{category}/{topic}", base, rng)
-    rubric = q["rubric"] or "A good response should " + "; and ".join(points) + "."
+    rubric = q["rubric"] or "A good response should " + _join(points) + "."
     return QuestionDraft(category, f"{category}/{topic}", q["question"], q["answer"] or "; ".join(points), convs,
                          aliases=q["aliases"], rubric=rubric, answer_kind="rubric")
+
+
+def _join(points: list[str]) -> str:
+    return points[0] if len(points) == 1 else "; ".join(points[:-1]) + "; and " + points[-1]
 
 
 def samples(persona: Persona, *, category=CATEGORY, vocab=VOCAB) -> dict:

@@ -6,7 +6,7 @@ once the generator has placed the conversations on the timeline.
 from __future__ import annotations
 
 from generators.personas import Persona
-from generators.planting.common import FactDraft, QuestionDraft, render_conversation, render_question
+from generators.planting.common import FactDraft, QuestionDraft, render_conversations, render_question
 from generators.planting.vocab import words
 from generators.temporal import KINDS
 
@@ -27,8 +27,8 @@ def plant(pack, persona: Persona, rng, n: int, topic: str, chain) -> QuestionDra
     events = rng.sample(free, n)  # in time order: the generator places evidence in list order
     chain.used_events.update(events)
     base = persona.safe_context()
-    convs = [render_conversation(pack, f"{CATEGORY}/plant", {**base, "event": e}, rng,
-                                 [FactDraft("user", EVENT_SLOT, e)]) for e in events]
+    convs = render_conversations(pack, f"{CATEGORY}/plant", [{**base, "event": e} for e in events], rng,
+                                 [[FactDraft("user", EVENT_SLOT, e)] for e in events])
     q = render_question(pack, f"{CATEGORY}/{topic}", _question_context(base, events, rng), rng)
     return QuestionDraft(CATEGORY, f"{CATEGORY}/{topic}", q["question"], q["answer"] or "", convs,
                          aliases=q["aliases"], answer_kind="number" if topic != "weekday" and "which" not in topic

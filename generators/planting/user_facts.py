@@ -5,7 +5,8 @@ N > 1 messages: N rated items (restaurants, hikes, ...), and the question needs 
 from __future__ import annotations
 
 from generators.personas import USER_SLOTS, Persona
-from generators.planting.common import FactDraft, QuestionDraft, render_conversation, render_question
+from generators.planting.common import (FactDraft, QuestionDraft, render_conversation, render_conversations,
+                                       render_question)
 from generators.planting.vocab import titles, words
 
 CATEGORY = "user_facts"
@@ -44,8 +45,8 @@ def plant(pack, persona: Persona, rng, n: int, topic: str, chain, *, category=CA
     pool, (lo, hi), pick, slot = rankings[topic]
     items = rng.sample(pool(), n)
     scores = rng.sample(range(lo, hi + 1), n)
-    convs = [render_conversation(pack, key, {**base, "item": item, "score": score}, rng,
-                                 [FactDraft(subject, slot, item)], speaker) for item, score in zip(items, scores)]
+    convs = render_conversations(pack, key, [{**base, "item": item, "score": score} for item, score in zip(items, scores)],
+                                 rng, [[FactDraft(subject, slot, item)] for item in items], speaker)
     best = (max if pick == "max" else min)(range(n), key=lambda i: scores[i])
     q = render_question(pack, key, {**base, "items": items}, rng)
     return QuestionDraft(category, key, q["question"], q["answer"] or items[best], convs, aliases=q["aliases"])
