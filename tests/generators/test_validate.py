@@ -215,3 +215,13 @@ def test_value_inside_a_longer_recorded_value_is_not_a_mention(rich):
     assert check.failing_ids == ["p000-q0000"]
     assert check.failures[0].reason == (
         "message p000-c0005-m00 in history p000-h00-n0006 states competing pet_name Mango")
+
+
+def test_default_generate_output_validates_through_the_cli(tmp_path, capsys):
+    out = tmp_path / "bench.duckdb"
+    assert main(["generate", "--out", str(out), "--quiet"]) == 0  # the default config: ConvoMem's size grid
+    capsys.readouterr()
+    assert main(["validate", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "all checks passed" in text.splitlines()[0]
+    assert len(text.splitlines()) == 1 + len(CHECK_NAMES)
