@@ -13,6 +13,11 @@ whose first j conversations equal another history's first j (same order) resumes
 and ingests only the rest. Generated chains insert conversations rather than append them, so the reuse
 is the longest common prefix (often the first filler conversation or more), never a reordering.
 
+Concurrency. Builds of histories that begin with the same conversation run one after another (one
+asyncio lock per first-conversation key, per event loop), so concurrent questions never ingest twice and a
+nested history waits for, then resumes from, its smaller sibling; histories with different first
+conversations build in parallel.
+
 Disk. `<dir>/<system>/<key>.json` holds the exported state, the cumulative usage that built it and
 the identity (for reading); files are written atomically. A build during which the provider raised
 errors is kept in process but not written, so a transient outage is not cached for later runs.
@@ -102,7 +107,9 @@ class MemoryCache:
         final = keys[-1]
         if final in _built:
             return _reused(_built[final])
-        async with _lock(final):
+        # one build at a time per first conversation: a nested history then resumes from the checkpoints
+        # of a smaller one (or is served by a larger one's) instead of ingesting the shared prefix twice
+        async with _lock(keys[1] if len(keys) > 1 else final):
             if final in _built:
                 return _reused(_built[final])
             built = await self._build(system, ident, keys, history, llm)
