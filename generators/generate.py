@@ -279,7 +279,7 @@ _TOKENS: dict[str, int] = {}  # token estimates by text: rendered turns repeat a
 
 def _emit_conversation(rows, ids, pid, cid, draft, kind, window_start, rng, conv_tokens) -> tuple[str, int]:
     """Write a conversation in its timeline slot; return (evidence message id, its sent_at) or ('', 0)."""
-    t = window_start + rng.randint(0, 6 * 60) * _MINUTE
+    t = window_start + int(rng.random() * 361) * _MINUTE  # within six hours of the slot's start
     _append(rows["conversations"], (cid, pid, t, draft.topic, kind))
     msgs = rows["messages"]
     turns = draft.turns

@@ -90,7 +90,17 @@ class Section:
         return turns
 
     def question(self, context: Mapping) -> dict[str, object]:
-        """Render to {'question': str, 'answer': str|None, 'aliases': [str], 'rubric': str|None}."""
+        """Render to {'question': str, 'answer': str|None, 'aliases': [str], 'rubric': str|None} (cached like
+        conversations; callers get a fresh dict and alias list)."""
+        key = self._key(context)
+        cached = self._cache.get(key) if key is not None else None
+        if cached is None:
+            cached = self._question(context)
+            if key is not None:
+                self._cache[key] = cached
+        return {**cached, "aliases": list(cached["aliases"])}
+
+    def _question(self, context: Mapping) -> dict[str, object]:
         out: dict[str, object] = {"question": None, "answer": None, "aliases": [], "rubric": None}
         for raw in self.render(context).splitlines():
             line = raw.strip()
