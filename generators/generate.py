@@ -173,10 +173,9 @@ def build_persona(index: int, config: GenerationConfig, pack: Pack, maker: Fille
         if slot not in filler_ids:
             cid = f"{pid}-c{slot:04d}"
             filler_ids[slot] = cid
-            draft = fillers[slot]
-            kind = "filler"
-            emitted = _emit_conversation(rows, ids, pid, cid, draft, kind, window[slot], filler_rng, conv_tokens)
-            _emit_facts(rows, ids, pid, draft, emitted, chained=False)
+            emitted = _emit_conversation(rows, pid, cid, fillers[slot], "filler", window[slot], filler_rng,
+                                         conv_tokens)
+            _emit_facts(rows, ids, pid, fillers[slot], emitted)  # hard negatives: other people's values
         return filler_ids[slot]
 
     next_conv = slots_total
@@ -198,8 +197,7 @@ def build_persona(index: int, config: GenerationConfig, pack: Pack, maker: Fille
                 cid = f"{pid}-c{next_conv:04d}"
                 next_conv += 1
                 slot_conv[slot] = cid
-                emitted = _emit_conversation(rows, ids, pid, cid, draft_conv, "evidence", window[slot], rng,
-                                             conv_tokens)
+                emitted = _emit_conversation(rows, pid, cid, draft_conv, "evidence", window[slot], rng, conv_tokens)
                 evidence.append(emitted)
             facts = _emit_facts_for_question(rows, ids, pid, draft, evidence)
             asked_at = asked_at_base + rng.randint(1, 14 * 24) * _HOUR + rng.randint(0, 59) * _MINUTE
@@ -277,7 +275,7 @@ class _Ids:
 _TOKENS: dict[str, int] = {}  # token estimates by text: rendered turns repeat a lot
 
 
-def _emit_conversation(rows, ids, pid, cid, draft, kind, window_start, rng, conv_tokens) -> tuple[str, int]:
+def _emit_conversation(rows, pid, cid, draft, kind, window_start, rng, conv_tokens) -> tuple[str, int]:
     """Write a conversation in its timeline slot; return (evidence message id, its sent_at) or ('', 0)."""
     t = window_start + int(rng.random() * 361) * _MINUTE  # within six hours of the slot's start
     _append(rows["conversations"], (cid, pid, t, draft.topic, kind))
@@ -307,7 +305,7 @@ def _emit_conversation(rows, ids, pid, cid, draft, kind, window_start, rng, conv
     return evidence
 
 
-def _emit_facts(rows, ids, pid, draft, emitted, *, chained) -> list[str]:
+def _emit_facts(rows, ids, pid, draft, emitted) -> list[str]:
     mid, t = emitted
     out = []
     for fact in draft.facts:
@@ -322,7 +320,7 @@ def _emit_facts_for_question(rows, ids, pid, draft, evidence) -> list[tuple[str,
     facts = rows["facts"]
     planted = []
     for conv, emitted in zip(draft.conversations, evidence):
-        for fid in _emit_facts(rows, ids, pid, conv, emitted, chained=draft.chained):
+        for fid in _emit_facts(rows, ids, pid, conv, emitted):
             planted.append((fid, emitted[1], len(facts["fact_id"]) - 1))
     if draft.chained:
         for (_, _, row), (next_fid, next_t, _) in zip(planted, planted[1:]):
