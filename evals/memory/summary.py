@@ -95,7 +95,9 @@ class RollingSummary:
         self.ops = {**empty_ops(), **state["ops"]}
 
     def items(self) -> list[MemoryItem]:
-        return [MemoryItem(self.summary, True, None, self.updated_at)] if self.summary else []
+        """One item per summary sentence: each is a claim that can be supported or hallucinated."""
+        sentences = [s for s in _SENTENCE.split(self.summary.strip()) if s] if self.summary else []
+        return [MemoryItem(s, True, None, self.updated_at) for s in sentences]
 
     def verbatim_conversations(self) -> list[str]:
         """Conversation ids shown verbatim at question time (the window), for operation scores."""

@@ -97,7 +97,9 @@ def test_summary_and_hybrid_scores(store_db):
     assert summary.summary == "The user's manager is Gwendolyn. The user lives in Leeds."
     scores = score_memory(summary, str(store_db), history)
     assert scores["extraction_recall"] == pytest.approx(2 / 3)  # Oluwaseun replaced in the summary
-    assert scores["update_accuracy"] == 1.0 and scores["hallucinated"] == 0.0 and scores["derived_items"] == 1
+    assert scores["update_accuracy"] == 1.0 and scores["hallucinated"] == 0.0
+    assert [i.text for i in summary.items()] == ["The user's manager is Gwendolyn.", "The user lives in Leeds."]
+    assert scores["derived_items"] == 2
     hybrid, history = built(RecentPlusRag(recent=1), store_db, H4)
     scores = score_memory(hybrid, str(store_db), history)
     assert scores["extraction_recall"] == 1.0 and scores["update_accuracy"] == 1.0  # lossless by construction
