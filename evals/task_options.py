@@ -17,6 +17,8 @@ SOLVER_NAMES: tuple[str, ...] = ("full_context", "rag", "oracle", "no_context",
                                 "memory:fact_store", "memory:summary", "memory:hybrid", "memory:mem0")
 # memory:<system> runs evals.solvers.memory (listed here, not imported: evals.memory imports this module)
 UNIT_NAMES: tuple[str, ...] = ("message", "round", "conversation")
+UNIT_ALIASES = {"session": "conversation"}  # LongMemEval's word for a conversation
+KEY_NAMES: tuple[str, ...] = ("value", "value+facts")  # evals.retrieval.keys
 
 
 def as_list(value: Any) -> list[str]:
@@ -59,10 +61,32 @@ def parse_size_list(value: Any) -> tuple[int, ...] | None:
 
 
 def parse_unit(value: Any) -> str:
+    """A retrieval unit; "session" is accepted as an alias of "conversation" (returned canonical)."""
     unit = str(value).strip()
+    unit = UNIT_ALIASES.get(unit, unit)
     if unit not in UNIT_NAMES:
         raise ConfigError(f"invalid unit {unit!r}; valid: {', '.join(UNIT_NAMES)}")
     return unit
+
+
+def parse_key(value: Any) -> str:
+    """A retrieval key (what units are indexed under): value | value+facts."""
+    key = str(value).strip()
+    if key not in KEY_NAMES:
+        raise ConfigError(f"invalid key {key!r}; valid: {', '.join(KEY_NAMES)}")
+    return key
+
+
+def parse_bool(name: str, value: Any) -> bool:
+    """true/false (YAML bools from -T, or the strings true/false/1/0/yes/no)."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "1", "yes", "on"):
+        return True
+    if text in ("false", "0", "no", "off"):
+        return False
+    raise ConfigError(f"invalid {name} {value!r}: expected true or false")
 
 
 def parse_positive_int(name: str, value: Any, *, allow_none: bool = False) -> int | None:

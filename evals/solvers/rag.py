@@ -2,6 +2,11 @@
 
 The index is built once per (history, unit) and reused by every question of that history. The ranked
 units are recorded (`retrieved_units`) so retrieval quality is scored against the evidence for free.
+
+LongMemEval's memory designs are options (reference/memory_systems.md §10): `unit="session"` (an alias
+of conversation) vs "round" values, `key="value+facts"` (LLM-extracted user facts prepended to each
+key, evals.retrieval.keys) and `time_aware=True` (sessions in an LLM-inferred date range moved to the
+front, evals.retrieval.time_aware). The defaults are plain BM25 on the value.
 """
 
 from __future__ import annotations
@@ -11,21 +16,36 @@ from inspect_ai.solver import Generate, Solver, TaskState, solver
 from evals.context import render
 from evals.history import load_history
 from evals.retrieval import index_for
+from evals.retrieval.keys import DEFAULT_CACHE_DIR, keyed_index
+from evals.retrieval.time_aware import time_aware_rerank
 from evals.solvers.prompt import answer_message, budget_for, record
-from evals.task_options import parse_k, parse_unit
+from evals.task_options import parse_bool, parse_k, parse_key, parse_unit
 
 
 @solver
-def rag(k: int = 5, unit: str = "round", max_context_tokens: int | None = None) -> Solver:
-    """Answer from the `k` history units (message | round | conversation) BM25 ranks highest.
+def rag(k: int = 5, unit: str = "round", max_context_tokens: int | None = None, key: str = "value",
+        time_aware: bool = False, key_cache: str | None = str(DEFAULT_CACHE_DIR)) -> Solver:
+    """Answer from the `k` history units (message | round | conversation/session) BM25 ranks highest.
 
     If the retrieved units overflow the window, the lowest-ranked are left out and that is recorded.
+    key: "value" or "value+facts" (facts cached under `key_cache`; None = in process only);
+    time_aware: rerank by the date range the question refers to (recorded as `time_range`).
     """
     k, unit = parse_k(k), parse_unit(unit)
+    key, time_aware = parse_key(key), parse_bool("time_aware", time_aware)
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         history = load_history(state.metadata["db"], state.metadata["history_id"])
-        hits = index_for(history, unit).search(state.input_text, k)
+        options: dict = {}
+        if key == "value" and not time_aware:
+            hits = index_for(history, unit).search(state.input_text, k)
+        else:
+            index, options = (index_for(history, unit), {"key": key}) if key == "value" else \
+                await keyed_index(history, unit, key, cache_dir=key_cache)
+            hits = index.search(state.input_text, len(index.units) if time_aware else k)
+            if time_aware:
+                hits, found = await time_aware_rerank(hits, history, state.input_text, state.metadata["asked_at"])
+                hits, options = hits[:k], {**options, **found}
         budget = budget_for(max_context_tokens)
         shown = list(hits)
         context = render(history, [mid for hit in shown for mid in hit.unit.message_ids])
@@ -36,7 +56,7 @@ def rag(k: int = 5, unit: str = "round", max_context_tokens: int | None = None) 
         state.messages = [answer_message(state, context)]
         record(state, "rag", context, truncated=dropped_units > 0,
                retrieved_units=[list(hit.unit.message_ids) for hit in hits], k=k, unit=unit,
-               dropped_units=dropped_units, retrieval_scores=[round(hit.score, 4) for hit in hits])
+               dropped_units=dropped_units, retrieval_scores=[round(hit.score, 4) for hit in hits], **options)
         return await generate(state)
 
     return solve
