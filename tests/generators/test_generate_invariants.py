@@ -11,7 +11,6 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from generators.categories import CATEGORIES, GENERATED
