@@ -60,6 +60,7 @@ def export(path: Path, fmt: str, out_dir: Path) -> list[Path]:
     con = open_store(path)
     tmp = out_dir.parent / f".{out_dir.name}.tmp-{os.getpid()}"
     try:
+        con.execute("SET enable_progress_bar = false")
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir()

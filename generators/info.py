@@ -21,6 +21,7 @@ def describe(path: Path) -> str:
     """A plain-text summary of the benchmark at `path` (raises StoreError if it is not a readable benchmark)."""
     con = open_store(path)
     try:
+        con.execute("SET enable_progress_bar = false")
         sections = [_header(con, Path(path)), _counts(con), _per_category(con), _per_size(con),
                     _tokens(con), _overlap(con), f"content hash: {content_hash(con)}"]
     finally:

@@ -116,7 +116,8 @@ class ValidationReport:
 
     def render(self) -> str:
         failed = self.failed_checks
-        verdict = "all checks passed" if not failed else f"{len(failed)} checks failed: {', '.join(failed)}"
+        plural = "s" if len(failed) != 1 else ""
+        verdict = "all checks passed" if not failed else f"{len(failed)} check{plural} failed: {', '.join(failed)}"
         head = f"validate {self.path}: {verdict} ({self.seconds:.1f} s)"
         return "\n".join([head, *(c.summary() for c in self.checks)])
 
@@ -126,6 +127,7 @@ def validate(path: Path) -> ValidationReport:
     start = time.perf_counter()
     con = open_store(path)
     try:
+        con.execute("SET enable_progress_bar = false")
         ctx = _Context.load(con)
         checks = [_run(con, ctx, name, fn) for name, fn in CHECKS]
     finally:

@@ -184,7 +184,7 @@ def test_render_names_each_check_and_the_first_failures(good_db):
     qid = defects.wrong_temporal_answer(good_db)
     text = validate(good_db).render()
     lines = text.splitlines()
-    assert "1 checks failed: temporal_recomputed" in lines[0]
+    assert "1 check failed: temporal_recomputed" in lines[0]
     for name in CHECK_NAMES:
         assert any(line.split()[1:2] == [name] for line in lines), name
     assert any(line.startswith("FAIL  temporal_recomputed") for line in lines)
