@@ -1,7 +1,7 @@
 """Import ConvoMem (evidence-question files and pre-mixed test cases) into a memcurve store.
 
-PATH is one JSON file or a folder (every *.json below it, in sorted order, e.g. a downloaded
-`core_benchmark/`). A file starting with `{` is an evidence file `{evidence_items | evidenceItems: [...]}`;
+PATH is one JSON file or a folder (every *.json below it in sorted order, e.g. a downloaded
+`core_benchmark/`, except the `filler_conversations/` pool). A file starting with `{` is an evidence file `{evidence_items | evidenceItems: [...]}`;
 a file starting with `[` is a pre-mixed batch `[{contextSize, evidenceItems, conversations}, ...]`, streamed
 one test case at a time (a size-300 batch is about 850 MB).
 
@@ -61,6 +61,7 @@ CATEGORY_BY_FOLDER = {
 }
 FOLDER_BY_CATEGORY = {v: k for k, v in CATEGORY_BY_FOLDER.items()}
 RUBRIC_CATEGORIES = ("preferences", "implicit_connections")
+FILLER_FOLDER = "filler_conversations"  # the fillers' source pool: no questions, already inside the test cases
 EPOCH = datetime(2024, 1, 1, 9, 0)
 CONVERSATION_STEP = timedelta(days=1)
 TURN_STEP = timedelta(minutes=1)
@@ -100,7 +101,7 @@ def _input_files(path: Path) -> list[tuple[Path, str]]:
     if path.is_file():
         return [(path, path.stem)]
     files = sorted(p for p in path.rglob("*.json")
-                   if not any(part.startswith(".") for part in p.relative_to(path).parts))
+                   if not any(part.startswith(".") or part == FILLER_FOLDER for part in p.relative_to(path).parts))
     if not files:
         raise InputFormatError(f"{path}: no .json files below this folder")
     return [(p, p.relative_to(path).with_suffix("").as_posix()) for p in files]

@@ -185,6 +185,15 @@ def test_malformed_file(tmp_path, text, message):
     assert not (tmp_path / "out.duckdb").exists()
 
 
+def test_filler_pool_is_skipped(tmp_path):
+    shutil.copytree(ROOT, tmp_path / "in")
+    pool = tmp_path / "in" / "core_benchmark" / "filler_conversations"
+    pool.mkdir()
+    (pool / "9d8c7b6a.json").write_text('[{"id": "x", "messages": [{"speaker": "User", "text": "hi"}]}]')
+    summary = import_dataset("convomem", tmp_path / "in", tmp_path / "out.duckdb", force=False)
+    assert "12 conversations, 32 messages, 7 questions" in summary
+
+
 def test_empty_folder(tmp_path):
     with pytest.raises(InputFormatError, match="no .json files"):
         import_dataset("convomem", tmp_path, tmp_path / "out.duckdb", force=False)
