@@ -1,0 +1,55 @@
+"""LongMemEval in memcurve: its judge, its metrics, its data (imported or a generated look-alike) and its
+memory designs as RAG options (reference/benchmarks.md §2, memory_systems.md §10).
+"""
+
+from __future__ import annotations
+
+from inspect_ai.solver import Generate, Solver, TaskState, solver
+
+from evals.longmemeval.default_benchmark import ABILITIES, default_benchmark, resolve_data
+from evals.longmemeval.judge import longmemeval_judge, parse_yes_no, prompt_type
+from evals.longmemeval.metrics import (
+    longmemeval_accuracy,
+    longmemeval_retrieval,
+    qa_summary,
+    question_type,
+    sample_retrieval,
+)
+
+
+def first_histories(samples: list, n: int | None) -> list:
+    """Samples of the first `n` histories (in dataset order; None = all). LongMemEval histories differ in
+    size, so the dataset's per-size limit would not cut them."""
+    if n is None:
+        return samples
+    keep = list(dict.fromkeys(s.metadata["history_id"] for s in samples))[:n]
+    return [s for s in samples if s.metadata["history_id"] in set(keep)]
+
+
+@solver
+def longmemeval_solvers(solvers: str | list[str] = "full_context,rag", k: int = 5, unit: str = "round",
+                        key: str = "value", time_aware: bool = False, key_cache: str | None = None,
+                        max_context_tokens: int | None = None, memory_cache: str | None = None) -> Solver:
+    """The compare dispatcher, with rag built with LongMemEval's options (key, time_aware).
+
+    compare's own rag takes only k and unit, so `rag` samples go to a rag built here; every other solver
+    name goes through compare unchanged.
+    """
+    from evals.retrieval.keys import DEFAULT_CACHE_DIR
+    from evals.solvers import compare, rag
+
+    base = compare(solvers=solvers, k=k, unit=unit, max_context_tokens=max_context_tokens, memory_cache=memory_cache)
+    rag_solver = rag(k=k, unit=unit, max_context_tokens=max_context_tokens, key=key, time_aware=time_aware,
+                     key_cache=str(key_cache or DEFAULT_CACHE_DIR))
+
+    async def solve(state: TaskState, generate: Generate) -> TaskState:
+        if state.metadata.get("solver") == "rag":
+            return await rag_solver(state, generate)
+        return await base(state, generate)
+
+    return solve
+
+
+__all__ = ["ABILITIES", "default_benchmark", "first_histories", "longmemeval_accuracy", "longmemeval_judge", "longmemeval_retrieval",
+           "longmemeval_solvers", "parse_yes_no", "prompt_type", "qa_summary", "question_type", "resolve_data",
+           "sample_retrieval"]
