@@ -27,8 +27,8 @@ plain completion prompt; other GGUF files get the same rendering):
 
 Generation: greedy (temperature 0) unless GenerateConfig.temperature is set; max_tokens defaults to 64;
 seed, top_p, top_k and frequency/presence penalties pass through. Unless GenerateConfig.stop_seqs is given
-(an empty list turns them off), the answer stops at a blank line, "\\nUser:" or "\\nQuestion:" found after
-its first non-blank character, because a base model otherwise goes on to invent the next question.
+(an empty list turns them off), the answer stops at a blank line, "\\nUser:", "\\nQuestion:" or "\\nAnswer:"
+found after its first non-blank character, because a base model otherwise goes on to invent more turns.
 The completion is stripped of surrounding whitespace.
 
 Usage is counted with the model's own tokenizer: input_tokens are the prompt tokens evaluated in this
@@ -76,7 +76,7 @@ from evals.models.llama_backend import (
 )
 
 DEFAULT_MAX_TOKENS = 64
-DEFAULT_STOP = ("\n\n", "\nUser:", "\nQuestion:")
+DEFAULT_STOP = ("\n\n", "\nUser:", "\nQuestion:", "\nAnswer:")
 ROLE_LABELS = {"user": "User", "assistant": "Assistant", "tool": "Tool"}
 MODEL_ARGS = ("n_ctx", "n_threads", "n_batch", "prefix_cache", "slots", "flash_attn", "swa_full")
 
