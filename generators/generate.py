@@ -10,7 +10,10 @@ the config, and every template of the pack by a dry render.
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
+import os
 import random
+import signal
 import sys
 import time
 from datetime import datetime, timedelta, timezone
@@ -40,7 +43,7 @@ _EPOCH = datetime(1970, 1, 1)
 _US = 1_000_000
 _HOUR = 3600 * _US
 _MINUTE = 60 * _US
-FLUSH_MESSAGES = 400_000  # write buffered rows to DuckDB once this many messages are pending
+FLUSH_MESSAGES = 200_000  # write buffered rows to DuckDB once this many messages are pending
 
 _STR, _INT, _TS = pa.string(), pa.int32(), pa.timestamp("us")
 COLUMNS: dict[str, dict[str, pa.DataType]] = {
@@ -61,8 +64,13 @@ COLUMNS: dict[str, dict[str, pa.DataType]] = {
 }
 
 
-def generate(config: GenerationConfig, out: Path, *, force: bool, progress: bool) -> str:
-    """Write the benchmark described by `config` to `out` atomically; return a one-line summary."""
+def generate(config: GenerationConfig, out: Path, *, force: bool, progress: bool, workers: int | None = None) -> str:
+    """Write the benchmark described by `config` to `out` atomically; return a one-line summary.
+
+    Personas are independent, so `workers` processes build them in parallel (default: one per core, up to
+    four, when there are enough personas to pay for it) while this process writes; the bytes do not depend
+    on the number of workers.
+    """
     started = time.perf_counter()
     check_feasible(config)
     pack = load_pack(config.templates)
@@ -72,7 +80,7 @@ def generate(config: GenerationConfig, out: Path, *, force: bool, progress: bool
         raise TemplateError("templates/fillers: the pack has no filler conversations")
     out = Path(out)
     try:
-        counts = _write(config, out, pack, maker, force=force, progress=progress)
+        counts = _write(config, out, pack, maker, force=force, progress=progress, workers=workers)
     except duckdb.IOException as exc:  # e.g. a folder that passes the access check but refuses the file
         raise StoreError(f"{out}: cannot write ({str(exc).strip().splitlines()[0]})") from None
     finally:
@@ -83,22 +91,67 @@ def generate(config: GenerationConfig, out: Path, *, force: bool, progress: bool
             f"{counts['histories']} histories in {elapsed:.1f}s")
 
 
-def _write(config: GenerationConfig, out: Path, pack: Pack, maker: FillerMaker, *, force: bool,
-           progress: bool) -> dict[str, int]:
-    counts = {t: 0 for t in COLUMNS}
-    with atomic_store(out, force=force) as con:
-        write_meta(con, {"seed": config.seed, "config": dataclasses.asdict(config), "source": "memcurve.generate",
-                         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds")})
-        rows = _new_rows()
-        bar = _progress(config.personas, progress)
-        for index in range(config.personas):
-            build_persona(index, config, pack, maker, rows)
-            if len(rows["messages"]["message_id"]) >= FLUSH_MESSAGES:
-                _flush(con, rows, counts)
-            bar.update(1)
-        _flush(con, rows, counts)
-        bar.close()
-    return counts
+def _write(config: GenerationConfig, out: Path, pack: Pack, maker: FillerMaker, *, force: bool, progress: bool,
+           workers: int | None) -> dict[str, int]:
+    global _STATE
+    _STATE = (config, pack, maker)  # read by _persona_tables, in this process or in forked workers
+    pool = _pool(config.personas, workers)  # forked before DuckDB starts any thread
+    try:
+        personas = pool.imap(_persona_tables, range(config.personas)) if pool else map(
+            _persona_tables, range(config.personas))
+        counts = {t: 0 for t in COLUMNS}
+        with atomic_store(out, force=force) as con:
+            write_meta(con, {"seed": config.seed, "config": dataclasses.asdict(config),
+                             "source": "memcurve.generate",
+                             "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds")})
+            pending: dict[str, list[pa.Table]] = {t: [] for t in COLUMNS}
+            pending_messages = 0
+            bar = _progress(config.personas, progress)
+            try:
+                for tables in personas:
+                    for table, arrow in tables.items():
+                        pending[table].append(arrow)
+                    pending_messages += tables["messages"].num_rows
+                    if pending_messages >= FLUSH_MESSAGES:
+                        _flush(con, pending, counts)
+                        pending_messages = 0
+                    bar.update(1)
+                _flush(con, pending, counts)
+            finally:
+                bar.close()
+        return counts
+    finally:
+        _STATE = None
+        if pool:
+            pool.terminate()
+            pool.join()
+
+
+_STATE: tuple | None = None
+
+
+def _persona_tables(index: int) -> dict[str, pa.Table]:
+    """Build one persona and return its rows as Arrow tables (cheap to send between processes)."""
+    config, pack, maker = _STATE
+    rows = _new_rows()
+    build_persona(index, config, pack, maker, rows)
+    return {table: pa.table({name: pa.array(rows[table][name], type=kind) for name, kind in types.items()})
+            for table, types in COLUMNS.items()}
+
+
+def _pool(personas: int, workers: int | None):
+    """A fork-based process pool, or None to build personas in this process."""
+    if workers is None:
+        workers = min(4, os.cpu_count() or 1) if personas >= 8 else 1
+    workers = min(workers, personas)
+    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    return multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_interrupts)
+
+
+def _ignore_interrupts() -> None:
+    """Ctrl-C reaches the whole process group: let the parent handle it (and end the workers) alone."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def check_feasible(config: GenerationConfig) -> None:
@@ -374,16 +427,15 @@ def _append(table: dict[str, list], values: tuple) -> None:
         column.append(value)
 
 
-def _flush(con, rows: dict, counts: dict) -> None:
-    for table, types in COLUMNS.items():
-        cols = rows[table]
-        n = len(next(iter(cols.values())))
-        if n == 0:
+def _flush(con, pending: dict[str, list[pa.Table]], counts: dict) -> None:
+    for table, tables in pending.items():
+        if not tables:
             continue
-        insert_rows(con, table, {name: pa.array(cols[name], type=types[name]) for name in types})
-        counts[table] += n
-        for values in cols.values():
-            values.clear()
+        arrow = pa.concat_tables(tables)
+        tables.clear()
+        if arrow.num_rows:
+            insert_rows(con, table, {name: arrow.column(name) for name in arrow.column_names})
+            counts[table] += arrow.num_rows
 
 
 class _NoBar:

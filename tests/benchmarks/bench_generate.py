@@ -25,11 +25,17 @@ from generators.config import CONVOMEM_SIZES, build_config
 from generators.generate import generate
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # persona workers, counted once they have exited
+    return usage.ru_utime + usage.ru_stime
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--personas", type=int, default=50)
     parser.add_argument("--questions-per-category", type=int, default=188)
     parser.add_argument("--questions-per-history", type=int, default=40)
+    parser.add_argument("--workers", type=int, default=None, help="persona worker processes (default: one per core)")
     parser.add_argument("--profile", action="store_true", help="print the top functions by cumulative time")
     args = parser.parse_args()
     config = build_config({"seed": 7, "personas": args.personas, "sizes": list(CONVOMEM_SIZES),
@@ -39,16 +45,18 @@ def main() -> None:
         out = Path(tmp) / "convomem_scale.duckdb"
         profiler = cProfile.Profile() if args.profile else None
         started = time.perf_counter()
-        cpu_started = time.process_time()
+        cpu_started = time.process_time() + _children_cpu()
         if profiler:
             profiler.enable()
-        summary = generate(config, out, force=False, progress=False)
+        summary = generate(config, out, force=False, progress=False,
+                           workers=1 if args.profile else args.workers)
         if profiler:
             profiler.disable()
         elapsed = time.perf_counter() - started
-        cpu = time.process_time() - cpu_started
+        cpu = time.process_time() + _children_cpu() - cpu_started
         load = Path("/proc/loadavg").read_text().split()[0] if Path("/proc/loadavg").exists() else "?"
         peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+        worker_peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         size_mib = out.stat().st_size / 2**20
         con = duckdb.connect(str(out), read_only=True)
         counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
@@ -59,10 +67,10 @@ def main() -> None:
     print(summary)
     print(f"counts: {counts}")
     print(f"questions by evidence count: {dict(per_n)}")
-    print(f"elapsed: {elapsed:.1f} s wall, {cpu:.1f} s CPU of this process (load average {load} on "
+    print(f"elapsed: {elapsed:.1f} s wall, {cpu:.1f} s CPU in all processes (load average {load} on "
           f"{os.cpu_count()} cores: the wall time grows with other work on the machine)")
     print(f"messages per second: {counts['messages'] / elapsed:,.0f}")
-    print(f"peak memory (ru_maxrss): {peak_mib:,.0f} MiB")
+    print(f"peak memory (ru_maxrss): {peak_mib:,.0f} MiB writer process, {worker_peak_mib:,.0f} MiB largest worker")
     print(f"file size: {size_mib:,.1f} MiB")
     if profiler:
         pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(25)

@@ -130,3 +130,31 @@ def test_existing_file_needs_force_and_is_replaced_with_it(tmp_path, capsys):
 def test_progress_bar_goes_to_stderr(tmp_path, capsys):
     code, stdout, err = run(capsys, "--out", str(tmp_path / "b.duckdb"), *TINY[:-1])
     assert code == 0 and "generating" in err and "wrote" in stdout
+
+
+def test_ctrl_c_while_writing_leaves_nothing(tmp_path):
+    """SIGINT to the whole process group (a terminal's Ctrl-C) mid-write: exit 130, no file, no temp file,
+    no worker left behind, no traceback."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "b.duckdb"
+    argv = ["generate", "--out", str(out), "--personas", "16", "--questions-per-category", "60", "--quiet"]
+    proc = subprocess.Popen([sys.executable, "-c", f"import sys; from generators.cli import main; sys.exit(main({argv!r}))"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while not any(p.name.startswith(f".b.duckdb.tmp-{proc.pid}") for p in tmp_path.iterdir()):
+        assert proc.poll() is None and time.monotonic() < deadline, "generation ended before it could be interrupted"
+        time.sleep(0.05)
+    time.sleep(1.0)  # past duckdb.connect inside atomic_store (an interrupt inside connect itself is a store.py race)
+    assert proc.poll() is None, "generation ended before it could be interrupted"
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130
+    assert "memcurve: interrupted; nothing was written" in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(ProcessLookupError):
+        os.killpg(proc.pid, 0)  # the workers are gone too

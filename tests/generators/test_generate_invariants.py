@@ -25,9 +25,9 @@ SMALL = {"seed": 11, "personas": 2, "questions_per_category": 3, "sizes": "1,2,3
 FACT_CATEGORIES = ("user_facts", "assistant_facts", "changing_facts")
 
 
-def make(tmp: Path, name: str, **overrides) -> Path:
+def make(tmp: Path, name: str, workers: int = 1, **overrides) -> Path:
     out = tmp / name
-    generate(build_config({**SMALL, **overrides}), out, force=False, progress=False)
+    generate(build_config({**SMALL, **overrides}), out, force=False, progress=False, workers=workers)
     return out
 
 
@@ -52,7 +52,7 @@ def _hash(path: Path) -> str:
 
 
 def test_same_seed_same_hash_different_seed_differs(tmp_path, bench):
-    again = make(tmp_path, "again.duckdb")  # `bench` was the first run
+    again = make(tmp_path, "again.duckdb", workers=2)  # `bench` was the first run, in one process
     other = make(tmp_path, "other.duckdb", seed=12)
     assert _hash(again) == _hash(bench)
     assert _hash(other) != _hash(bench)
