@@ -44,3 +44,18 @@ def rule_judge(input, tools, tool_choice, config):
         return mock_output("yes" if gold.lower() in reply.lower() else "no")
     other = set(re.findall(r"\d+", reply)) - set(re.findall(r"\d+", gold))
     return mock_output("yes" if gold.lower() in reply.lower() and not other and " but " not in reply else "no")
+
+
+def run_rag(db, solver, log_dir, *, sizes=None, **eval_kwargs):
+    """Evaluate one rag solver on a benchmark with a real inspect_ai.eval (mockllm answers "I don't know")."""
+    from inspect_ai import Task, eval
+    from inspect_ai.model import get_model
+    from inspect_ai.scorer import includes
+
+    from evals.dataset import load_samples
+
+    task = Task(dataset=load_samples(db, solvers=["rag"], sizes=sizes), solver=solver, scorer=includes())
+    model = get_model("mockllm/model", custom_outputs=lambda *a: mock_output("I don't know."))
+    [log] = eval(task, model=model, display="none", log_dir=str(log_dir), **eval_kwargs)
+    assert log.status == "success", log.error
+    return {s.id: s for s in log.samples}
