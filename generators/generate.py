@@ -1,10 +1,18 @@
 """`memcurve generate`: personas -> planted questions -> history chains -> one DuckDB benchmark file.
 
-Per persona (independent random stream `memcurve:<seed>:<persona>`, so personas could be generated in
-shards): draw question shapes (category, evidence count), group them into history chains
-(generators.histories), give each question its content (generators.planting), place every conversation
-on the persona's timeline, then emit rows. Everything is checked before the output file is touched:
-the config, and every template of the pack by a dry render.
+Per persona (independent random stream `memcurve:<seed>:<persona>`, so personas are built in parallel
+worker processes and could be sharded across machines): draw question shapes (category, evidence count),
+group them into history chains (generators.histories), give each question its content
+(generators.planting), place every conversation on the persona's timeline, then emit rows. The writer
+process bulk-inserts each persona's Arrow tables in persona order. Everything is checked before the output
+file is touched: the config, and every template of the pack by a dry render.
+
+Timeline: a persona has one slot per conversation of its largest history (M = max(sizes)), 20-52 hours
+apart; slot p holds the persona's filler p (shared by all its chains) or one chain's evidence conversation.
+Messages inside a conversation are 1-4 minutes apart, so every history's timestamps increase, and every
+question is asked 1-14 days after the persona's last slot.
+Ids: p003 (persona), p003-c0042 (conversation; c0000..c<M-1> are the fillers by slot), p003-c0042-m07,
+p003-q0017, p003-f0005 (fact), p003-h02 (chain), p003-h02-n0030 (its history of 30 conversations).
 """
 
 from __future__ import annotations
