@@ -195,9 +195,10 @@ class Engine:
         self._slots: list[Any] = []
         self._last_used: list[int] = []
         self._clock = 0
-        self.calls = 0
-        self.history: list[Completion] = []
-        """Every completion of this engine, in order (the benchmark and tests read the counters here)."""
+        self.totals = {"calls": 0, "prompt_tokens": 0, "reused_tokens": 0, "evaluated_tokens": 0,
+                       "output_tokens": 0, "prompt_seconds": 0.0, "generation_seconds": 0.0}
+        """Running sums over every call of this engine: how much prompt the prefix cache saved, and speed."""
+        self.last: Completion | None = None
         self._new_slot()  # load now, so a bad file fails at model creation rather than mid-eval
 
     # -- loading -----------------------------------------------------------------------------------
@@ -238,7 +239,6 @@ class Engine:
         """Continue `prompt`. With prefix_cache, a prefix shared with the chosen slot's tokens is not re-read."""
         tokens = self.tokenize(prompt, add_bos=True)
         with self._lock:
-            self.calls += 1
             if len(tokens) >= self.n_ctx:  # not even one token of room to answer
                 result = Completion(
                     text="", stop_reason="model_length", prompt_tokens=len(tokens), reused_tokens=0,
@@ -248,8 +248,16 @@ class Engine:
             else:
                 slot = self._pick_slot(tokens) if prefix_cache else self._least_recently_used()
                 result = self._complete_in_slot(slot, tokens, sampling, prefix_cache)
-            self.history.append(result)
+            self._count(result)
             return result
+
+    def _count(self, result: Completion) -> None:
+        self.last = result
+        self.totals["calls"] += 1
+        for key in ("prompt_tokens", "reused_tokens", "evaluated_tokens", "output_tokens"):
+            self.totals[key] += getattr(result, key)
+        self.totals["prompt_seconds"] += result.prompt_seconds
+        self.totals["generation_seconds"] += result.generation_seconds
 
     def _pick_slot(self, tokens: list[int]) -> int:
         shared = [_common_prefix(_cached_tokens(llm), tokens) for llm in self._slots]
