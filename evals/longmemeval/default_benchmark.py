@@ -56,14 +56,6 @@ def default_benchmark(cache_dir: str | Path, seed: int = DEFAULT_SEED, *, progre
     return path
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def is_json(path: Path) -> bool:
     """A JSON file (LongMemEval's format) rather than a DuckDB benchmark: it starts with '[' or '{'."""
     with path.open("rb") as handle:
@@ -74,6 +66,7 @@ def is_json(path: Path) -> bool:
 def imported_benchmark(path: Path, cache_dir: str | Path) -> Path:
     """A LongMemEval JSON imported into `cache_dir`, keyed by the file's sha256 (imported once)."""
     from generators.importers import import_dataset
+    from generators.importers.common import file_sha256
 
     out = Path(cache_dir) / f"longmemeval-import-{file_sha256(path)[:16]}.duckdb"
     if out.is_file() and _usable(out):

@@ -47,6 +47,10 @@ TYPE_BY_CATEGORY = {
     "changing_facts": "knowledge-update",
     "aggregation": "multi-session",
     "abstention": ABSTENTION,
+    # LoCoMo's categories (imported), so LoCoMo runs through the same judge and metrics
+    "single_hop": "single-session-user",
+    "open_domain": "single-session-user",
+    "multi_hop": "multi-session",
 }
 RETRIEVAL_KS = (1, 3, 5, 10)
 LEVELS = ("session", "turn")

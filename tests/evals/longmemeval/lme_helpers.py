@@ -36,7 +36,7 @@ def rule_judge(input, tools, tool_choice, config):
         return mock_output("Perhaps.")
     if "identifies the question as unanswerable" in prompt:
         return mock_output("yes" if "don't know" in reply.lower() else "no")
-    gold = _field(prompt, "Correct Answer")
+    gold = _field(prompt, "Correct Answer") or _field(prompt, "Rubric")
     if "off-by-one" in prompt:
         g, r = re.findall(r"\d+", gold), re.findall(r"\d+", reply)
         return mock_output("yes" if g and r and abs(int(g[0]) - int(r[0])) <= 1 else "no")
