@@ -16,6 +16,7 @@ from generators.planting.vocab import words
 from generators.templating import Pack
 
 NEGATIVE_SHARE = 0.12  # share of fillers that are hard negatives
+SESSION_SHARE = 0.4  # share of plain fillers that cover two tasks in one sitting (8-10 messages)
 _CONTEXT_POOLS = {
     "friend": "filler_names", "friend2": "filler_names", "dish": "filler_dishes", "destination": "filler_destinations",
     "language": "filler_languages", "subject": "filler_subjects", "relation": "filler_relations",
@@ -46,10 +47,18 @@ class FillerMaker:
             turns = section.conversation({**persona.safe_context(), "subject": subject, "value": value})
             check_evidence(section.display, section.line, turns, "user")
             return ConversationDraft(f"negatives/{slot}", turns, [FactDraft(subject, slot, value)])
-        section = rng.choice(self.plain)
-        turns = section.conversation(filler_context(persona, rng))
-        check_evidence(section.display, section.line, turns, None)
-        return ConversationDraft(self.keys[id(section)], turns, [])
+        sections = [rng.choice(self.plain)]
+        if len(self.plain) > 1 and rng.random() < SESSION_SHARE:
+            second = rng.choice(self.plain)
+            while second is sections[0]:
+                second = rng.choice(self.plain)
+            sections.append(second)
+        turns = []
+        for section in sections:
+            part = section.conversation(filler_context(persona, rng))
+            check_evidence(section.display, section.line, part, None)
+            turns.extend(part)
+        return ConversationDraft(" + ".join(self.keys[id(s)] for s in sections), turns, [])
 
 
 def negative_samples(persona: Persona) -> dict:
