@@ -8,6 +8,7 @@ no tokenizer and costs nothing per question.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -15,6 +16,7 @@ from evals.history import Conversation, History, Message
 from generators.tokens import estimate_tokens
 
 SPEAKER_LABELS = {"user": "User", "assistant": "Assistant"}
+_DIGITS = re.compile(r"\d+")
 _LABEL_TOKENS = {speaker: estimate_tokens(f"{label}:") for speaker, label in SPEAKER_LABELS.items()}
 
 
@@ -35,10 +37,15 @@ def message_line(message: Message) -> str:
     return f"{label}: {message.text}"
 
 
+def header_tokens(header: str) -> int:
+    """Tokens of a date header, counting every digit: Gemma and Llama tokenizers split digit runs."""
+    return estimate_tokens(header) + sum(len(run) - 1 for run in _DIGITS.findall(header))
+
+
 def block_tokens(conversation: Conversation, messages: Sequence[Message] | None = None) -> int:
     """Estimated tokens of one rendered conversation block (all its messages unless given)."""
     messages = conversation.messages if messages is None else messages
-    header = estimate_tokens(conversation_header(conversation))
+    header = header_tokens(conversation_header(conversation))
     return header + sum(m.tokens + _LABEL_TOKENS.get(m.speaker, 2) for m in messages)
 
 

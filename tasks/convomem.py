@@ -17,7 +17,7 @@ config) and reused. Options (-T):
   histories_per_size     the first N history chains at each size (default: all)
   questions_per_history  the first N questions of each history, round-robin over categories (default: all)
   max_context_tokens     the answer model's context window (default: the model's own, when known)
-  max_tokens             reply length for the answer model (default: 48)
+  max_tokens             reply length for the answer model (default: 32)
   seed                   seed of the generated default benchmark
   judge                  rubric | all | off: when the `grader` role judges (default: rubric categories only)
   judge_retries          extra judge calls when its verdict cannot be parsed (default: 2)
@@ -51,14 +51,17 @@ from generators.config import build_config
 CACHE_DIR = Path(__file__).resolve().parent.parent / "results" / "cache"
 MEMORY_CACHE_DIR = CACHE_DIR.parent / "memory"
 DEFAULT_SEED = 7
-# The default benchmark: small enough for the offline 270M model on 2 cores in under 10 minutes, with
-# sizes spread far enough for the planted-fact accuracy curve to fall.
+# The default benchmark: planted single facts (user, assistant, changing) and abstention, 3 personas, histories
+# of 1-36 short conversations (~100-3,000 tokens). Small enough for the offline 270M model on 2 cores in a few
+# minutes (~35k prompt tokens; questions of one history reuse its KV cache), spread far enough in size for
+# the accuracy curve to fall.
 DEFAULT_BENCHMARK = {
-    "personas": 2,
-    "sizes": "1,4,16,48",
-    "categories": "user_facts,assistant_facts,changing_facts,abstention,temporal",
-    "questions_per_category": 1,
-    "questions_per_history": 5,
+    "personas": 3,
+    "sizes": "1,4,12,36",
+    "categories": "user_facts,assistant_facts,changing_facts,abstention",
+    "questions_per_category": 2,
+    "questions_per_history": 6,
+    "max_evidence": 1,
 }
 
 
@@ -73,7 +76,7 @@ def convomem(
     histories_per_size: int | None = None,
     questions_per_history: int | None = None,
     max_context_tokens: int | None = None,
-    max_tokens: int = 48,
+    max_tokens: int = 32,
     seed: int = DEFAULT_SEED,
     judge: str = "rubric",
     judge_retries: int = 2,

@@ -20,17 +20,13 @@ from generators.tokens import estimate_tokens
 HISTORY_INTRO = "Below are earlier conversations between a user and an AI assistant, oldest first."
 NOTHING_FITS = "(none)"  # every conversation dropped (truncation) or no evidence (oracle)
 WITH_HISTORY = (
-    'Answer the user\'s question briefly, using only the conversations above ("I", "me" and "my" mean the '
-    "user). If the conversations do not contain the answer, say that you don't know: there is no "
-    "information about it."
+    "Reply in a few words, using only the conversations above. If they do not mention the answer, reply "
+    "\"I don't know\"."
 )
-WITHOUT_HISTORY = (
-    "Answer the user's question briefly. If you do not know the answer, say that you don't know: there is "
-    "no information about it."
-)
+WITHOUT_HISTORY = "Reply in a few words. If you do not know the answer, reply \"I don't know\"."
 
 DEFAULT_ANSWER_TOKENS = 512  # reserved for the reply when neither the run nor the provider sets max_tokens
-MARGIN_FRACTION = 0.05  # slack for the gap between the store's token estimate and the model's tokenizer
+MARGIN_FRACTION = 0.10  # slack for the gap between the store's token estimate and the model's tokenizer
 MARGIN_TOKENS = 16
 QUESTION_TOKENS = 96  # reserved for the question text (generated questions are 5-30 tokens)
 

@@ -17,7 +17,7 @@ def test_whole_history_in_chronological_order(tiny_store, tmp_path):
     assert sample.store["solver"] == "full_context"
     assert sample.store["context_message_ids"] == history_ids(ALL)
     assert sample.store["truncated"] is False and sample.store["dropped_conversations"] == 0
-    assert sample.store["context_tokens"] == 157  # 97 message tokens + 3 headers x 15 + 6 labels
+    assert sample.store["context_tokens"] == 178  # 97 message tokens + 3 dated headers x 22 + 6 labels (15)
     prompt = sample.messages[0].text
     dates = [prompt.index(d) for d in ("Monday, 2024-01-08 09:00", "Tuesday, 2024-01-09 09:00",
                                         "Thursday, 2024-01-11 09:00")]

@@ -34,7 +34,7 @@ def test_message_unit_top1(tiny_store, tmp_path):
     assert sample.store["retrieved_units"] == [["p000-c0001-m00"]]
     assert sample.store["context_message_ids"] == ["p000-c0001-m00"]
     message = "Biscuit chewed my running shoes again, what chew toys hold up for a beagle?"
-    assert sample.store["context_tokens"] == 15 + 2 + estimate_tokens(message)  # header + "User:" + text
+    assert sample.store["context_tokens"] == 22 + 2 + estimate_tokens(message)  # header + "User:" + text
     assert sample.output.completion == "Tuesday"
     # "What's my pup called again?" shares no stem with any message: the earliest message wins the tie
     assert samples[f"rag:{H3}:p000-q0000"].store["retrieved_units"] == [["p000-c0000-m00"]]
