@@ -23,6 +23,7 @@ import os
 import random
 import signal
 import sys
+import threading
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -102,8 +103,8 @@ def generate(config: GenerationConfig, out: Path, *, force: bool, progress: bool
 def _write(config: GenerationConfig, out: Path, pack: Pack, maker: FillerMaker, *, force: bool, progress: bool,
            workers: int | None) -> dict[str, int]:
     global _STATE
-    _STATE = (config, pack, maker)  # read by _persona_tables, in this process or in forked workers
-    pool = _pool(config.personas, workers)  # forked before DuckDB starts any thread
+    _STATE = (config, pack, maker)  # read by _persona_tables in this process; workers load their own
+    pool = _pool(config, workers)
     try:
         personas = pool.imap(_persona_tables, range(config.personas)) if pool else map(
             _persona_tables, range(config.personas))
@@ -147,19 +148,34 @@ def _persona_tables(index: int) -> dict[str, pa.Table]:
             for table, types in COLUMNS.items()}
 
 
-def _pool(personas: int, workers: int | None):
-    """A fork-based process pool, or None to build personas in this process."""
+def _pool(config: GenerationConfig, workers: int | None):
+    """A pool of fresh ("spawn") worker processes, or None to build personas in this process.
+
+    Spawned rather than forked: generate() may run inside a process with other threads (an Inspect eval,
+    DuckDB, Arrow), and only a fresh interpreter is safe from their locks.
+    """
     if workers is None:
-        workers = min(4, os.cpu_count() or 1) if personas >= 8 else 1
-    workers = min(workers, personas)
-    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        workers = min(4, os.cpu_count() or 1) if config.personas >= 8 else 1
+    workers = min(workers, config.personas)
+    if workers <= 1:
         return None
-    return multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_interrupts)
+    context = multiprocessing.get_context("spawn")
+    if threading.current_thread() is not threading.main_thread():
+        return context.Pool(workers, initializer=_start_worker, initargs=(config,))
+    # workers are born ignoring SIGINT (inherited), so a Ctrl-C during their start-up prints nothing
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        return context.Pool(workers, initializer=_start_worker, initargs=(config,))
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
-def _ignore_interrupts() -> None:
-    """Ctrl-C reaches the whole process group: let the parent handle it (and end the workers) alone."""
+def _start_worker(config: GenerationConfig) -> None:
+    """Load the (already validated) pack once per worker; Ctrl-C is left to the parent, which ends the pool."""
+    global _STATE
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    pack = load_pack(config.templates)
+    _STATE = (config, pack, FillerMaker(pack))
 
 
 def check_feasible(config: GenerationConfig) -> None:
