@@ -19,6 +19,7 @@ SOLVER_NAMES: tuple[str, ...] = ("full_context", "rag", "oracle", "no_context",
 UNIT_NAMES: tuple[str, ...] = ("message", "round", "conversation")
 UNIT_ALIASES = {"session": "conversation"}  # LongMemEval's word for a conversation
 KEY_NAMES: tuple[str, ...] = ("value", "value+facts")  # evals.retrieval.keys
+RETRIEVER_NAMES: tuple[str, ...] = ("bm25", "dense", "hybrid")  # dense and hybrid need the dense extra
 
 
 def as_list(value: Any) -> list[str]:
@@ -75,6 +76,14 @@ def parse_key(value: Any) -> str:
     if key not in KEY_NAMES:
         raise ConfigError(f"invalid key {key!r}; valid: {', '.join(KEY_NAMES)}")
     return key
+
+
+def parse_retriever(value: Any) -> str:
+    """A ranking method: bm25 | dense | hybrid (evals.retrieval)."""
+    retriever = str(value).strip()
+    if retriever not in RETRIEVER_NAMES:
+        raise ConfigError(f"invalid retriever {retriever!r}; valid: {', '.join(RETRIEVER_NAMES)}")
+    return retriever
 
 
 def parse_bool(name: str, value: Any) -> bool:
