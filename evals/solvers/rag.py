@@ -7,45 +7,61 @@ LongMemEval's memory designs are options (reference/memory_systems.md §10): `un
 of conversation) vs "round" values, `key="value+facts"` (LLM-extracted user facts prepended to each
 key, evals.retrieval.keys) and `time_aware=True` (sessions in an LLM-inferred date range moved to the
 front, evals.retrieval.time_aware). The defaults are plain BM25 on the value.
+
+`retriever="dense"` ranks by MiniLM embeddings and `"hybrid"` fuses BM25 and dense by reciprocal rank
+(evals.retrieval.dense / hybrid; both need the `dense` extra and say so in one line when it is missing).
 """
 
 from __future__ import annotations
 
+import anyio
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
 from evals.context import render
 from evals.history import load_history
 from evals.retrieval import index_for
+from evals.retrieval.dense import dense_index_for, require_dense
+from evals.retrieval.hybrid import hybrid_index_for
 from evals.retrieval.keys import DEFAULT_CACHE_DIR, keyed_index
 from evals.retrieval.time_aware import time_aware_rerank
 from evals.solvers.prompt import answer_message, budget_for, record
-from evals.task_options import parse_bool, parse_k, parse_key, parse_unit
+from evals.task_options import parse_bool, parse_k, parse_key, parse_retriever, parse_unit
+from generators.errors import ConfigError
+
+RETRIEVERS = {"bm25": index_for, "dense": dense_index_for, "hybrid": hybrid_index_for}
 
 
 @solver
 def rag(k: int = 5, unit: str = "round", max_context_tokens: int | None = None, key: str = "value",
-        time_aware: bool = False, key_cache: str | None = str(DEFAULT_CACHE_DIR)) -> Solver:
+        time_aware: bool = False, key_cache: str | None = str(DEFAULT_CACHE_DIR), retriever: str = "bm25") -> Solver:
     """Answer from the `k` history units (message | round | conversation/session) BM25 ranks highest.
 
     If the retrieved units overflow the window, the lowest-ranked are left out and that is recorded.
     key: "value" or "value+facts" (facts cached under `key_cache`; None = in process only);
-    time_aware: rerank by the date range the question refers to (recorded as `time_range`).
+    time_aware: rerank by the date range the question refers to (recorded as `time_range`);
+    retriever: "bm25" | "dense" | "hybrid" (BM25 + dense by reciprocal rank fusion; key must be "value").
     """
     k, unit = parse_k(k), parse_unit(unit)
     key, time_aware = parse_key(key), parse_bool("time_aware", time_aware)
+    retriever = parse_retriever(retriever)
+    if retriever != "bm25":
+        require_dense()
+        if key != "value":
+            raise ConfigError(f"key={key} needs retriever=bm25 (facts are merged into BM25 keys), got {retriever}")
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         history = load_history(state.metadata["db"], state.metadata["history_id"])
-        options: dict = {}
-        if key == "value" and not time_aware:
-            hits = index_for(history, unit).search(state.input_text, k)
+        options: dict = {} if retriever == "bm25" else {"retriever": retriever}
+        if key == "value":
+            index = index_for(history, unit) if retriever == "bm25" else \
+                await anyio.to_thread.run_sync(RETRIEVERS[retriever], history, unit)  # encoding takes seconds
+            options.update({"key": key} if time_aware else {})
         else:
-            index, options = (index_for(history, unit), {"key": key}) if key == "value" else \
-                await keyed_index(history, unit, key, cache_dir=key_cache)
-            hits = index.search(state.input_text, len(index.units) if time_aware else k)
-            if time_aware:
-                hits, found = await time_aware_rerank(hits, history, state.input_text, state.metadata["asked_at"])
-                hits, options = hits[:k], {**options, **found}
+            index, options = await keyed_index(history, unit, key, cache_dir=key_cache)
+        hits = index.search(state.input_text, len(index.units) if time_aware else k)
+        if time_aware:
+            hits, found = await time_aware_rerank(hits, history, state.input_text, state.metadata["asked_at"])
+            hits, options = hits[:k], {**options, **found}
         budget = budget_for(max_context_tokens)
         shown = list(hits)
         context = render(history, [mid for hit in shown for mid in hit.unit.message_ids])
