@@ -81,10 +81,13 @@ def embed(texts: list[str], encoder: Encoder | None = None) -> np.ndarray:
     encoder = encoder or load_encoder()
     if not texts:
         return np.zeros((0, 0), dtype=np.float32)
-    with _model_lock:
-        vectors = encoder.encode(texts, batch_size=BATCH_SIZE, normalize_embeddings=True,
-                                 convert_to_numpy=True, show_progress_bar=False)
-    return np.asarray(vectors, dtype=np.float32)
+    batches = []
+    for start in range(0, len(texts), BATCH_SIZE):  # lock per batch: a query waits for one batch at most
+        with _model_lock:  # a fast tokenizer must not be used from two threads at once
+            batches.append(encoder.encode(texts[start:start + BATCH_SIZE], batch_size=BATCH_SIZE,
+                                          normalize_embeddings=True, convert_to_numpy=True,
+                                          show_progress_bar=False))
+    return np.concatenate([np.asarray(b, dtype=np.float32) for b in batches])
 
 
 def chunk_text(text: str, words: int = CHUNK_WORDS) -> list[str]:
