@@ -143,8 +143,8 @@ def copy_db(src: Path, dst: Path) -> Path:
     return dst
 
 
-def _one(con: duckdb.DuckDBPyConnection, sql: str, what: str) -> tuple:
-    row = con.execute(sql).fetchone()
+def _one(con: duckdb.DuckDBPyConnection, sql: str, what: str, params: list | None = None) -> tuple:
+    row = con.execute(sql, params or []).fetchone()
     if row is None:
         raise LookupError(f"no target for defect: {what}")
     return row
@@ -154,19 +154,26 @@ def plant_competing_value(db: Path) -> str:
     """Rewrite a filler message in a history asking a slot question so it states another recorded value
     for that slot (in the persona's own voice). Returns the question id."""
     with duckdb.connect(str(db)) as con:
-        qid, slot, answer, message_id, value = _one(con, """
-            SELECT q.question_id, q.slot, q.answer, m.message_id,
-                   (SELECT min(f.value) FROM facts f WHERE f.slot = q.slot AND lower(f.value) <> lower(q.answer)
-                      AND NOT list_contains(q.aliases, f.value)) AS other
-            FROM questions q
-                 JOIN history_questions hq ON hq.question_id = q.question_id
-                 JOIN history_conversations hc ON hc.history_id = hq.history_id
-                 JOIN conversations c ON c.conversation_id = hc.conversation_id AND c.kind = 'filler'
-                 JOIN messages m ON m.conversation_id = c.conversation_id AND m.speaker = 'user'
-            WHERE q.category IN ('user_facts', 'assistant_facts') AND q.slot IS NOT NULL AND other IS NOT NULL
-              AND m.message_id NOT IN (SELECT message_id FROM facts)
-            ORDER BY q.question_id, hq.history_id, m.message_id LIMIT 1
-        """, "a filler in a history asking a slot question with a competing value")
+        candidates = con.execute("""
+            SELECT q.question_id, min(f.value)
+            FROM questions q JOIN facts f ON f.slot = q.slot AND lower(f.value) <> lower(q.answer)
+                                          AND NOT list_contains(q.aliases, f.value)
+            WHERE q.category IN ('user_facts', 'assistant_facts') AND q.slot IS NOT NULL
+            GROUP BY 1 ORDER BY 1
+        """).fetchall()
+        for qid, value in candidates:  # the first question with a filler in one of its histories
+            (message_id,) = con.execute("""
+                SELECT min(m.message_id)
+                FROM history_questions hq
+                     JOIN history_conversations hc ON hc.history_id = hq.history_id
+                     JOIN conversations c ON c.conversation_id = hc.conversation_id AND c.kind = 'filler'
+                     JOIN messages m ON m.conversation_id = c.conversation_id AND m.speaker = 'user'
+                WHERE hq.question_id = ? AND m.message_id NOT IN (SELECT message_id FROM facts)
+            """, [qid]).fetchone()
+            if message_id is not None:
+                break
+        else:
+            raise LookupError("no target for defect: a filler in a history asking a slot question")
         con.execute("UPDATE messages SET text = text || ? WHERE message_id = ?",
                     [f" Oh, and {value} says hi.", message_id])
     return qid
