@@ -162,11 +162,12 @@ def _run(con: duckdb.DuckDBPyConnection, ctx: _Context, name: str, fn: Callable)
         return CheckResult(name, "", 0, skipped=spec, seconds=time.perf_counter() - start)
     checked, unit, sql = spec
     if isinstance(sql, list):  # computed in Python
-        rows = sorted(sql)
+        rows = sorted(set(sql))
         count = len(rows)
     else:
         rows = con.execute(
-            f"SELECT id, reason, count(*) OVER () FROM ({sql}) ORDER BY id, reason LIMIT {MAX_KEPT_FAILURES}"
+            f"SELECT id, reason, count(*) OVER () FROM (SELECT DISTINCT id, reason FROM ({sql})) "
+            f"ORDER BY id, reason LIMIT {MAX_KEPT_FAILURES}"
         ).fetchall()
         count = rows[0][2] if rows else 0
     failures = [Failure(r[0], r[1]) for r in rows[:MAX_KEPT_FAILURES]]
