@@ -26,8 +26,8 @@ ABILITIES = {
 }
 DEFAULT_SEED = 7
 DEFAULT_BENCHMARK = {
-    "personas": 2,
-    "sizes": "12",
+    "personas": 1,
+    "sizes": "10",
     "categories": ",".join(c for cats in ABILITIES.values() for c in cats),
     "questions_per_category": 1,
     "questions_per_history": 1,  # LongMemEval: every question has its own haystack

@@ -4,11 +4,12 @@ import asyncio
 from datetime import datetime
 
 from inspect_ai.model import get_model
-from lme_helpers import build_history
+from lme_helpers import build_history, run_rag
 from support import mock_output
 
 from evals.retrieval import keys
 from evals.retrieval.keys import keyed_index, parse_facts
+from evals.solvers import rag
 
 QUESTION = "What is my dog's name?"
 
@@ -70,3 +71,24 @@ def test_parse_facts():
     assert parse_facts(" None").status == "none"
     assert parse_facts("").status == "unparsed"
     assert parse_facts(" The user likes tea.\nUser: next block").facts == ("The user likes tea.",)
+
+
+def test_rag_with_fact_keys_through_eval(tiny_store, tmp_path):
+    """tiny store, question "What's my pup called again?": plain BM25 matches nothing and takes the first
+    conversation (pasta); with the extracted fact "The user has a pup called Biscuit" the chew-toy
+    conversation is found, and the key's build is recorded in the store."""
+    keys._memo.clear()
+
+    def facts(input, tools, tool_choice, config):
+        prompt = input[-1].text
+        return mock_output(" The user has a pup called Biscuit, a beagle." if "Biscuit" in prompt else " None")
+
+    memory = get_model("mockllm/model", custom_outputs=facts, memoize=False)
+    out = run_rag(tiny_store, rag(k=1, unit="session", key="value+facts", key_cache=str(tmp_path / "facts")),
+                  tmp_path / "logs", sizes=[3], model_roles={"memory": memory})
+    sample = out["rag:p000-h00-n0003:p000-q0000"]
+    assert sample.store["retrieved_units"] == [["p000-c0001-m00", "p000-c0001-m01"]]
+    assert (sample.store["key"], sample.store["key_facts"], sample.store["key_failures"]) == ("value+facts", 1, 0)
+    assert len(list((tmp_path / "facts").glob("*.json"))) == 3  # one per conversation
+    plain = run_rag(tiny_store, rag(k=1, unit="session"), tmp_path / "plain", sizes=[3])
+    assert plain["rag:p000-h00-n0003:p000-q0000"].store["retrieved_units"][0][0] == "p000-c0000-m00"
