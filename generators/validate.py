@@ -137,7 +137,7 @@ def validate(path: Path) -> ValidationReport:
 
 @dataclass
 class _Context:
-    """What several checks need: which questions are in scope and whether facts are available."""
+    """What several checks need to know first: whether the facts table can be checked at all."""
 
     facts_skip: str | None
 
@@ -151,8 +151,9 @@ class _Context:
         return cls(facts_skip=skip)
 
 
-# A check returns (checked, unit, failure SQL) or a skip reason; the SQL yields rows (id, reason).
-CheckSpec = tuple[int, str, str]
+# A check returns (checked, unit, failures) or a skip reason; failures are SQL yielding rows (id, reason),
+# or those rows already computed in Python.
+CheckSpec = tuple[int, str, "str | list[tuple[str, str]]"]
 
 
 def _run(con: duckdb.DuckDBPyConnection, ctx: _Context, name: str, fn: Callable) -> CheckResult:
