@@ -24,7 +24,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
         if value is not None:
             values[name] = value
     config = build_config(values)
-    summary = generate(config, Path(args.out), force=args.force, progress=not args.quiet)
+    summary = generate(config, Path(args.out), force=args.force, progress=not args.quiet, workers=args.workers)
     print(summary)
     return 0
 
@@ -83,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--start-date", dest="start_date")
     gen.add_argument("--templates", help="a user template pack directory, layered over the built-in pack")
     gen.add_argument("--config", help="a YAML or JSON file of settings (flags override it)")
+    gen.add_argument("--workers", type=int, help="persona worker processes (default: one per core when personas >= 8)")
     gen.add_argument("--force", action="store_true", help="replace an existing file")
     gen.add_argument("--quiet", action="store_true", help="no progress bar")
     gen.set_defaults(func=_cmd_generate)

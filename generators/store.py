@@ -77,7 +77,14 @@ def atomic_store(path: str | Path, *, force: bool = False) -> Iterator[duckdb.Du
         raise StoreError(f"{target}: folder {folder} is not writable")
     tmp = folder / f".{target.name}.tmp-{os.getpid()}"
     _remove_db(tmp)
-    con = duckdb.connect(str(tmp))
+    try:
+        con = duckdb.connect(str(tmp))
+    except duckdb.Error as exc:
+        _remove_db(tmp)
+        raise StoreError(f"{target}: cannot write ({_first_line(exc)})") from None
+    except BaseException:  # Ctrl-C while DuckDB creates the file
+        _remove_db(tmp)
+        raise
     try:
         create_schema(con)
         yield con
