@@ -7,6 +7,7 @@ to stderr and exit 2; a failed validation exits 1.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -124,6 +125,9 @@ def main(argv: list[str] | None = None) -> int:
     except MemcurveError as exc:
         print(f"memcurve: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # e.g. `memcurve info DB | head`: the reader left, which is fine
+        sys.stdout = open(os.devnull, "w")
+        return 0
     except KeyboardInterrupt:
         print("memcurve: interrupted; nothing was written", file=sys.stderr)
         return 130
