@@ -19,14 +19,20 @@ from evals.memory.protocol import MemoryContext, MemoryItem, empty_ops, iso
 from generators.tokens import estimate_tokens
 
 SUMMARY_INTRO = """Keep a short running summary of what the user has told the assistant: names of people and \
-pets, where they live and work, likes and dislikes, health, plans, and events with their dates. When a \
-fact changes, keep only the new value. Write plain sentences about the user.
+pets, where they live and work, likes and dislikes, health, plans, and events with their dates. Use only \
+the summary so far and the new conversation. When a fact changes, keep only the new value.
 
-Summary so far: The user has a beagle named Biscuit.
-New conversation on 2024-03-05:
-User: My manager is now Priya, she started Monday.
-Assistant: Good luck with the new manager!
-Updated summary: The user has a beagle named Biscuit. The user's manager is Priya (since 2024-03-04).
+Summary so far: (nothing yet)
+New conversation on 2024-03-02:
+User: My manager is Priya, can you help me write her an email?
+Assistant: Sure, what is it about?
+Updated summary: The user's manager is Priya.
+
+Summary so far: The user's manager is Priya.
+New conversation on 2024-03-09:
+User: Priya left, my new manager is Tom. Also my cat Miso is sick.
+Assistant: Sorry to hear that; I hope Miso feels better soon.
+Updated summary: The user's manager is Tom (since 2024-03-09). The user has a cat named Miso.
 
 """
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
