@@ -1,7 +1,10 @@
 """fact_store: extract-then-update memory in the style of classic mem0 (memory_systems.md §1).
 
 Ingest, per conversation:
-1. one JSON call extracts short facts about the user: `{"facts": [...]}` (none -> stop);
+1. one JSON call extracts short facts about the user from the user's messages (mem0's user memory;
+   `speakers="all"` shows the assistant's too): `{"facts": [...]}` (none -> stop). With only the user's
+   lines, assistant facts ("the book you recommended") are not captured, as in mem0's user memory; with
+   the whole conversation the offline 270M model mostly extracted the assistant's advice;
 2. for each fact, the top-k (5) live memories by BM25 (no embeddings needed; score > 0 only) are
    gathered, their union deduplicated;
 3. if none are similar, every new fact is ADDed without a call (the update call could only add them or
@@ -29,6 +32,7 @@ from evals.history import Conversation, History
 from evals.memory.protocol import MemoryContext, MemoryItem, empty_ops, iso
 from evals.retrieval.bm25 import BM25Index
 from evals.retrieval.units import Unit
+from generators.errors import ConfigError
 from generators.tokens import estimate_tokens
 
 EVENTS = ("ADD", "UPDATE", "DELETE", "NONE")
@@ -42,13 +46,12 @@ words for names and values. Answer with JSON only.
 
 Conversation on 2024-03-02:
 User: I need a name tag for my new kitten, she's called Pepper.
-Assistant: Cute! A small engraved tag works well.
 User: Also I moved to Bristol last month, any good vets there?
 JSON: {"facts": ["Has a kitten named Pepper", "Moved to Bristol in February 2024"]}
 
 Conversation on 2024-03-05:
 User: How long should I boil an egg?
-Assistant: About seven minutes for a firm yolk.
+User: Thanks, that worked.
 JSON: {"facts": []}
 
 """
@@ -72,9 +75,10 @@ JSON: {"memory": [{"id": "0", "text": "Works at Maple Circuit", "event": "UPDATE
 UPDATE_OPENING = '{"memory": ['
 
 
-def extraction_prompt(conversation: Conversation) -> str:
+def extraction_prompt(conversation: Conversation, speakers: str = "user") -> str:
+    """speakers "user": only the user's messages (mem0's user memory); "all": the whole conversation."""
     lines = [f"Conversation on {conversation.started_at:%Y-%m-%d}:"]
-    lines += [message_line(m) for m in conversation.messages]
+    lines += [message_line(m) for m in conversation.messages if speakers == "all" or m.speaker == "user"]
     return EXTRACT_INTRO + "\n".join(lines) + "\nJSON: " + EXTRACT_OPENING
 
 
@@ -129,7 +133,11 @@ class FactStore:
 
     name = "fact_store"
 
-    def __init__(self, search_k: int = 5, query_k: int = 10, extract_tokens: int = 120, update_tokens: int = 200):
+    def __init__(self, search_k: int = 5, query_k: int = 10, extract_tokens: int = 120, update_tokens: int = 200,
+                 speakers: str = "user"):
+        if speakers not in ("user", "all"):
+            raise ConfigError(f"fact_store: invalid speakers {speakers!r}; valid: user, all")
+        self.speakers = speakers
         self.search_k, self.query_k = int(search_k), int(query_k)
         self.extract_tokens, self.update_tokens = int(extract_tokens), int(update_tokens)
         self.memories: dict[str, dict[str, Any]] = {}  # live: id -> {id, text, created_at, updated_at, conversation_id, versions}
@@ -142,11 +150,14 @@ class FactStore:
 
     def config(self) -> dict[str, Any]:
         return {"search_k": self.search_k, "query_k": self.query_k, "extract_tokens": self.extract_tokens,
+                "speakers": self.speakers,
                 "update_tokens": self.update_tokens, "prompts": [EXTRACT_INTRO, UPDATE_INTRO]}
 
     # --- ingest -------------------------------------------------------------------------------------
     async def ingest(self, conversation: Conversation, llm) -> None:
-        facts = await llm.json_call(extraction_prompt(conversation), EXTRACT_OPENING, parse_facts,
+        if not any(self.speakers == "all" or m.speaker == "user" for m in conversation.messages):
+            return  # nothing the user said
+        facts = await llm.json_call(extraction_prompt(conversation, self.speakers), EXTRACT_OPENING, parse_facts,
                                     max_tokens=self.extract_tokens, stop_seqs=["\n\n", "\nConversation"])
         if facts is None:
             self.ops["failed"] += 1

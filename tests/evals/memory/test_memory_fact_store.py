@@ -136,3 +136,17 @@ def test_apply_drops_unknown_ids_and_empty_texts():
                  {"id": "x", "event": "ADD", "text": "", "old_memory": ""}], ["mem0000"], "2024-01-02T00:00", "c1")
     assert store.ops == {"ADD": 1, "UPDATE": 0, "DELETE": 0, "NONE": 2, "failed": 0, "dropped": 3}
     assert [m["text"] for m in store.memories.values()] == ["Likes tea"]
+
+
+def test_extraction_sees_the_users_lines_unless_asked_for_all(store_db):
+    from evals.memory.fact_store import extraction_prompt
+    from generators.errors import ConfigError
+
+    conversation = load_history(store_db, H2).conversations[0]
+    user_only = extraction_prompt(conversation).rsplit("Conversation on ", 1)[-1]
+    assert user_only == ("2024-02-05:\nUser: Help me write a note to my boss. My manager is Oluwaseun.\n"
+                         'JSON: {"facts": [')
+    assert "Assistant: Sure, here is a short note" in extraction_prompt(conversation, "all")
+    assert FactStore(speakers="all").config()["speakers"] == "all"
+    with pytest.raises(ConfigError, match="invalid speakers 'bot'; valid: user, all"):
+        FactStore(speakers="bot")
