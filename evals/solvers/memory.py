@@ -11,10 +11,12 @@ of the history (evals.memory.cache), on disk under `memory_cache` (default resul
 "off" keeps it in process). Ingest calls go to the `memory` model role (`--model-role memory=...`),
 which falls back to the model under test; they are tagged with that role, so the log's role usage shows
 the ingestion tokens apart from the answers. The answer prompt has the layout of every other solver:
-memory context first, question last.
+memory context first, question last. Memory solvers record no `retrieved_units` (a memory item is not a
+history unit), so retrieval metrics are NaN for them; hybrid's ranked older units are in memory_details.
 
-Recorded in the sample store: memory_system, memory_items, memory_ops {ADD, UPDATE, DELETE, NONE,
-failed, dropped}, ingest_tokens (everything it took to build this memory), ingest_calls,
+Recorded in the sample store: memory_system, memory_items (live model-written items: fact_store
+memories, summary sentences; 0 for hybrid, which keeps the conversations verbatim), memory_ops {ADD,
+UPDATE, DELETE, NONE, failed, dropped}, ingest_tokens (everything it took to build this memory), ingest_calls,
 ingest_tokens_per_conversation, ingest_tokens_this_sample (non-zero only where the ingest ran),
 memory_source (built | resumed | disk | memory), and the operation scores of evals.memory.operations.
 """
