@@ -16,6 +16,12 @@ Options (-T):
   time_aware             RAG: move sessions in the question's LLM-inferred date range to the front (default: false)
   categories, questions_per_history, histories  subsets (histories: the first N histories)
   max_context_tokens, max_tokens, seed, judge (true/false), judge_retries, memory_cache
+
+Scores: `answer_check` (deterministic), `longmemeval_judge` (key `judge`; metrics overall, task_averaged,
+abstention, type/<type>, each also per solver), `longmemeval_retrieval` (session_/turn_ recall_any, recall_all,
+ndcg_any @1,3,5,10 from the rag ranking), `retrieval_metrics` (unit level) and `overflow`. Offline, the 270M
+model is its own judge and says "yes" to almost anything: read `answer_check` there, and bind a real
+`--model-role grader=...` for LongMemEval's judged numbers.
 """
 
 from pathlib import Path
