@@ -76,18 +76,39 @@ def load_encoder() -> Encoder:
         return _model
 
 
+_memo: dict[str, np.ndarray] = {}  # text -> embedding of the loaded model: nested histories share conversations
+MEMO_LIMIT = 100_000  # about 150 MB of float32 vectors; the memo is emptied when full
+
+
 def embed(texts: list[str], encoder: Encoder | None = None) -> np.ndarray:
-    """L2-normalised float32 embeddings, one row per text, encoded in batches."""
+    """L2-normalised float32 embeddings, one row per text, encoded in batches.
+
+    With the bundled model, texts seen before in this process are not encoded again: the histories of
+    one chain are nested (the 30-conversation history is inside the 100-conversation one).
+    """
+    memo = _memo if encoder is None else {}  # a caller's own encoder is never mixed into the memo
     encoder = encoder or load_encoder()
     if not texts:
         return np.zeros((0, 0), dtype=np.float32)
-    batches = []
-    for start in range(0, len(texts), BATCH_SIZE):  # lock per batch: a query waits for one batch at most
+    known: dict[str, np.ndarray] = {}
+    for text in dict.fromkeys(texts):
+        vector = memo.get(text)  # one lookup: another thread may empty the memo at any time
+        if vector is not None:
+            known[text] = vector
+    missing = [t for t in dict.fromkeys(texts) if t not in known]
+    fresh: dict[str, np.ndarray] = {}
+    for start in range(0, len(missing), BATCH_SIZE):  # lock per batch: a query waits for one batch at most
+        batch = missing[start:start + BATCH_SIZE]
         with _model_lock:  # a fast tokenizer must not be used from two threads at once
-            batches.append(encoder.encode(texts[start:start + BATCH_SIZE], batch_size=BATCH_SIZE,
-                                          normalize_embeddings=True, convert_to_numpy=True,
-                                          show_progress_bar=False))
-    return np.concatenate([np.asarray(b, dtype=np.float32) for b in batches])
+            vectors = encoder.encode(batch, batch_size=BATCH_SIZE, normalize_embeddings=True,
+                                     convert_to_numpy=True, show_progress_bar=False)
+        fresh.update(zip(batch, np.asarray(vectors, dtype=np.float32)))
+    if memo is _memo:
+        if len(_memo) + len(fresh) > MEMO_LIMIT:
+            _memo.clear()
+        _memo.update(fresh)
+    known.update(fresh)
+    return np.stack([known[t] for t in texts])
 
 
 def chunk_text(text: str, words: int = CHUNK_WORDS) -> list[str]:
@@ -105,7 +126,7 @@ class DenseIndex:
         if not units:
             raise ValueError("cannot index an empty history")
         self.units = units
-        self._encoder = encoder or load_encoder()
+        self._encoder = encoder  # None: the bundled MiniLM (and the process-wide text memo)
         chunks = [chunk_text(u.text) for u in units]
         self._owner = np.repeat(np.arange(len(units)), [len(c) for c in chunks])
         self._vectors = embed([c for unit_chunks in chunks for c in unit_chunks], self._encoder)

