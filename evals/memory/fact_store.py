@@ -45,9 +45,9 @@ what the user said; skip small talk and the assistant's advice unless the user a
 words for names and values. Answer with JSON only.
 
 Conversation on 2024-03-02:
-User: I need a name tag for my new kitten, she's called Pepper.
-User: Also I moved to Bristol last month, any good vets there?
-JSON: {"facts": ["Has a kitten named Pepper", "Moved to Bristol in February 2024"]}
+User: I need a name tag for my new kitten, she's called Quince.
+User: Also I moved to Harrowgate last month, any good vets there?
+JSON: {"facts": ["Has a kitten named Quince", "Moved to Harrowgate in February 2024"]}
 
 Conversation on 2024-03-05:
 User: How long should I boil an egg?
@@ -63,16 +63,18 @@ contradicts the old memory and replaces nothing), or NONE (already known). Old m
 referred to by their id. Answer with JSON only.
 
 Old memories:
-0: Works at Acme as an engineer
-1: Likes jazz
+0: Works at Ashgrove Labs as an engineer
+1: Likes bluegrass
 New facts:
-- Works at Maple Circuit now
-- Has a sister named Celeste
-- Likes jazz music
-JSON: {"memory": [{"id": "0", "text": "Works at Maple Circuit", "event": "UPDATE", "old_memory": "Works at Acme as an engineer"}, {"id": "1", "text": "Likes jazz", "event": "NONE"}, {"id": "2", "text": "Has a sister named Celeste", "event": "ADD"}]}
+- Works at Brightwater Labs now
+- Has a sister named Ysolde
+- Likes bluegrass music
+JSON: {"memory": [{"id": "0", "text": "Works at Brightwater Labs", "event": "UPDATE", "old_memory": "Works at Ashgrove Labs as an engineer"}, {"id": "1", "text": "Likes bluegrass", "event": "NONE"}, {"id": "2", "text": "Has a sister named Ysolde", "event": "ADD"}]}
 
 """
 UPDATE_OPENING = '{"memory": ['
+# Example names and values are invented and absent from generators/vocab: a small model copies examples,
+# and a copied value must not count as a captured planted fact.
 
 
 def extraction_prompt(conversation: Conversation, speakers: str = "user") -> str:

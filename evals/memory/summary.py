@@ -24,17 +24,18 @@ the summary so far and the new conversation. When a fact changes, keep only the 
 
 Summary so far: (nothing yet)
 New conversation on 2024-03-02:
-User: My manager is Priya, can you help me write her an email?
+User: My manager is Ottoline, can you help me write her an email?
 Assistant: Sure, what is it about?
-Updated summary: The user's manager is Priya.
+Updated summary: The user's manager is Ottoline.
 
-Summary so far: The user's manager is Priya.
+Summary so far: The user's manager is Ottoline.
 New conversation on 2024-03-09:
-User: Priya left, my new manager is Tom. Also my cat Miso is sick.
-Assistant: Sorry to hear that; I hope Miso feels better soon.
-Updated summary: The user's manager is Tom (since 2024-03-09). The user has a cat named Miso.
+User: Ottoline left, my new manager is Esperanza. Also my cat Zinnia is sick.
+Assistant: Sorry to hear that; I hope Zinnia feels better soon.
+Updated summary: The user's manager is Esperanza (since 2024-03-09). The user has a cat named Zinnia.
 
 """
+# Example names are invented and absent from generators/vocab (a small model copies examples).
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
