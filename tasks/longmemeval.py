@@ -14,6 +14,7 @@ Options (-T):
   k, unit                RAG: top-k values; unit round | session (alias of conversation) | message (default: 5 rounds)
   key                    RAG key: value | value+facts (LLM-extracted user facts merged into the key; role `memory`)
   time_aware             RAG: move sessions in the question's LLM-inferred date range to the front (default: false)
+  retriever              RAG: bm25 | dense | hybrid (dense/hybrid need the dense extra; key must be value)
   categories, questions_per_history, histories  subsets (histories: the first N histories)
   max_context_tokens, max_tokens, seed, judge (true/false), judge_retries, memory_cache
 
@@ -56,6 +57,7 @@ def longmemeval(
     unit: str = "round",
     key: str = "value",
     time_aware: bool = False,
+    retriever: str = "bm25",
     categories: str | list | None = None,
     histories: int | None = None,
     questions_per_history: int | None = None,
@@ -85,7 +87,7 @@ def longmemeval(
                                    key_cache=str(CACHE_DIR / "fact_keys"),
                                    max_context_tokens=parse_positive_int("max_context_tokens", max_context_tokens,
                                                                          allow_none=True),
-                                   memory_cache=memory_cache),
+                                   memory_cache=memory_cache, retriever=retriever),
         scorer=scorers,
         config=GenerateConfig(max_tokens=parse_positive_int("max_tokens", max_tokens), temperature=0.0),
         name="longmemeval",

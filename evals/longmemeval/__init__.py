@@ -29,8 +29,9 @@ def first_histories(samples: list, n: int | None) -> list:
 @solver
 def longmemeval_solvers(solvers: str | list[str] = "full_context,rag", k: int = 5, unit: str = "round",
                         key: str = "value", time_aware: bool = False, key_cache: str | None = None,
-                        max_context_tokens: int | None = None, memory_cache: str | None = None) -> Solver:
-    """The compare dispatcher, with rag built with LongMemEval's options (key, time_aware).
+                        max_context_tokens: int | None = None, memory_cache: str | None = None,
+                        retriever: str = "bm25") -> Solver:
+    """The compare dispatcher, with rag built with LongMemEval's options (key, time_aware) and `retriever`.
 
     compare's own rag takes only k and unit, so `rag` samples go to a rag built here; every other solver
     name goes through compare unchanged.
@@ -40,7 +41,7 @@ def longmemeval_solvers(solvers: str | list[str] = "full_context,rag", k: int = 
 
     base = compare(solvers=solvers, k=k, unit=unit, max_context_tokens=max_context_tokens, memory_cache=memory_cache)
     rag_solver = rag(k=k, unit=unit, max_context_tokens=max_context_tokens, key=key, time_aware=time_aware,
-                     key_cache=str(key_cache or DEFAULT_CACHE_DIR))
+                     key_cache=str(key_cache or DEFAULT_CACHE_DIR), retriever=retriever)
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         if state.metadata.get("solver") == "rag":
