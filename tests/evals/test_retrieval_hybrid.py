@@ -84,7 +84,8 @@ def test_missing_extra_is_one_clear_line(tiny_store, without_extra):
     for build in (dense_module.dense_index_for, hybrid_index_for):
         with pytest.raises(MemcurveError) as error:
             build(history, "round")
-        assert str(error.value) == DENSE_EXTRA_ERROR == "dense retrieval needs the dense extra: pip install -e '.[dense]'"
+        assert str(error.value) == DENSE_EXTRA_ERROR
+    assert DENSE_EXTRA_ERROR == "dense retrieval needs the dense extra: pip install -e '.[dense]'"
     for retriever in ("dense", "hybrid"):
         with pytest.raises(MemcurveError, match=r"needs the dense extra"):
             rag(retriever=retriever)
