@@ -2,7 +2,8 @@
 
 Everything the analysis needs travels in sample metadata (history, size, category, ...) and the sample
 store (solver options, context tokens), so this module only reads logs; it never opens the benchmark.
-`correct` is the headline score: the judge for rubric categories, the deterministic check otherwise.
+`correct` is the headline score: the judge for rubric categories and for LongMemEval (its official metric),
+the deterministic check otherwise.
 Token columns count the answer model only; judge (`grader`) and memory-system (`memory`) calls are
 reported in their own columns, so cost per question matches what ConvoMem reports.
 """
@@ -71,7 +72,7 @@ def write_duckdb(frame: pl.DataFrame, path: str | Path, table: str = "samples") 
 
 def _score_columns(frame: pl.DataFrame) -> list[str]:
     known = {"correct", "answer_check", "judge", "overflow"}
-    return [c for c in frame.columns if c in known or c.startswith(("recall_", "ndcg@"))]
+    return [c for c in frame.columns if c in known or c.startswith(("recall_", "ndcg@", "session_", "turn_"))]
 
 
 def _log_rows(path: Path, prices: dict[str, Price]) -> Iterator[dict[str, Any]]:
@@ -138,8 +139,14 @@ def _to_float(value: Any) -> float:
 
 
 def _headline(row: dict[str, Any]) -> float:
+    """Rubric categories and LongMemEval (whose official metric is its judge) read the judge first."""
     category = CATEGORIES.get(row.get("category") or "")
-    keys = ("judge",) if category and category.scoring == "rubric" else ("answer_check", "judge")
+    if category and category.scoring == "rubric":
+        keys: tuple[str, ...] = ("judge",)
+    elif row.get("task") == "longmemeval":
+        keys = ("judge", "answer_check")
+    else:
+        keys = ("answer_check", "judge")
     for key in keys:
         value = row.get(key)
         if value is not None and not math.isnan(value):
