@@ -125,3 +125,11 @@ def parse_data(value: Any) -> Path:
     if not path.is_file():
         raise StoreError(f"{path}: no such benchmark file (data=)")
     return path.resolve()
+
+
+def parse_window(value: Any) -> int:
+    """A context window in tokens (callers treat "model" as the model's own window)."""
+    try:
+        return parse_positive_int("max_context_tokens", value)
+    except ConfigError:
+        raise ConfigError(f"invalid max_context_tokens {value!r}: expected a whole number >= 1 or \"model\"") from None

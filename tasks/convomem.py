@@ -16,7 +16,8 @@ config) and reused. Options (-T):
   k, unit                RAG: top-k units of message | round | conversation (default: 5 rounds)
   histories_per_size     the first N history chains at each size (default: all)
   questions_per_history  the first N questions of each history, round-robin over categories (default: all)
-  max_context_tokens     the answer model's context window (default: the model's own, when known)
+  max_context_tokens     the answer model's context window in tokens, or "model" for the model's own (default:
+                         "model"; 3072 for the generated default benchmark, see DEFAULT_WINDOW)
   max_tokens             reply length for the answer model (default: 32)
   seed                   seed of the generated default benchmark
   judge                  rubric | all | off: when the `grader` role judges (default: rubric categories only)
@@ -38,6 +39,7 @@ from evals.memory.operations import memory_operations
 from evals.scorers import default_scorers
 from evals.solvers import compare
 from evals.task_options import (
+    parse_window,
     parse_categories,
     parse_data,
     parse_k,
@@ -52,17 +54,19 @@ CACHE_DIR = Path(__file__).resolve().parent.parent / "results" / "cache"
 MEMORY_CACHE_DIR = CACHE_DIR.parent / "memory"
 DEFAULT_SEED = 7
 # The default benchmark: planted single facts (user, assistant, changing) and abstention, 3 personas, histories
-# of 1-36 short conversations (~100-3,000 tokens). Small enough for the offline 270M model on 2 cores in a few
-# minutes (~35k prompt tokens; questions of one history reuse its KV cache), spread far enough in size for
-# the accuracy curve to fall.
+# of 1-100 short conversations (~100-10,000 tokens), run with an emulated 3,072-token window: full context
+# keeps every conversation up to size 12, then only the most recent ~25, so evidence drops out as histories
+# grow (the accuracy curve falls) while RAG still finds it, and no prompt exceeds ~3k tokens, which keeps
+# the run within minutes for the offline 270M model on 2 cores (questions of one history reuse its KV cache).
 DEFAULT_BENCHMARK = {
     "personas": 3,
-    "sizes": "1,4,12,36",
+    "sizes": "1,4,12,36,100",
     "categories": "user_facts,assistant_facts,changing_facts,abstention",
     "questions_per_category": 2,
     "questions_per_history": 6,
     "max_evidence": 1,
 }
+DEFAULT_WINDOW = 3072
 
 
 @task
@@ -75,7 +79,7 @@ def convomem(
     unit: str = "round",
     histories_per_size: int | None = None,
     questions_per_history: int | None = None,
-    max_context_tokens: int | None = None,
+    max_context_tokens: int | str | None = None,
     max_tokens: int = 32,
     seed: int = DEFAULT_SEED,
     judge: str = "rubric",
@@ -84,7 +88,9 @@ def convomem(
 ) -> Task:
     solver_names = parse_solvers(solvers)
     k, unit = parse_k(k), parse_unit(unit)
-    window = parse_positive_int("max_context_tokens", max_context_tokens, allow_none=True)
+    if max_context_tokens is None:
+        max_context_tokens = DEFAULT_WINDOW if data is None else "model"
+    window = None if max_context_tokens == "model" else parse_window(max_context_tokens)
     scorers = default_scorers(judge_mode=judge, judge_retries=int(judge_retries))
     if data is None:
         config = build_config({**DEFAULT_BENCHMARK, "seed": seed})

@@ -23,9 +23,13 @@ def _convomem():
 
 
 def _metric(log, scorer_name, metric_name):
+    """A metric value by name; H5's grouped metrics may carry a prefix ("breakdown_solver/rag")."""
     for score in log.results.scores:
-        if score.name == scorer_name and metric_name in score.metrics:
-            return score.metrics[metric_name].value
+        if score.name != scorer_name:
+            continue
+        for key, value in score.metrics.items():
+            if key == metric_name or key.endswith("_" + metric_name):
+                return value.value
     raise KeyError((scorer_name, metric_name, [(s.name, list(s.metrics)) for s in log.results.scores]))
 
 
@@ -57,7 +61,7 @@ def test_every_solver_through_inspect_eval(tiny_store, tmp_path, monkeypatch):
     assert _metric(log, "answer_check", "solver/rag/size/1") == 1.0
     assert _metric(log, "answer_check", "solver/no_context") == pytest.approx(1 / 3)
     assert _metric(log, "judge", "accuracy") == 1.0  # judge="all": the mock grader says RIGHT
-    assert _metric(log, "recall_any@1", "grouped_solver/rag") == 0.75  # abstention questions excluded
+    assert _metric(log, "recall_any@1", "solver/rag") == 0.75  # abstention questions excluded
     assert _metric(log, "truncated", "mean") == 0.0
 
 
@@ -74,9 +78,34 @@ def test_every_solver_through_inspect_eval(tiny_store, tmp_path, monkeypatch):
     ({"max_tokens": "lots"}, ConfigError, "invalid max_tokens 'lots': expected a whole number >= 1"),
     ({"judge": "maybe"}, ConfigError, "judge mode 'maybe' is not valid; valid: rubric, all, off"),
     ({"data": "missing.duckdb"}, StoreError, "missing.duckdb: no such benchmark file (data=)"),
+    ({"max_context_tokens": "big"}, ConfigError, "invalid max_context_tokens 'big': expected a whole number >= 1 or"),
 ])
 def test_invalid_options_fail_on_one_line(tiny_store, args, error, message):
     convomem = _convomem()
     with pytest.raises(error) as err:
         convomem(**{"data": str(tiny_store), **args})
     assert message in str(err.value) and "\n" not in str(err.value)
+
+
+def test_window_option_truncates_and_overflow_is_not_scored_wrong(tiny_store, tmp_path):
+    convomem = _convomem()
+    model = get_model("mockllm/model", custom_outputs=answer_honestly)
+    from evals.context import keep_recent
+    from evals.history import load_history
+    from evals.solvers.prompt import PROMPT_RESERVE_TOKENS, history_budget
+
+    convs = load_history(tiny_store, "p000-h00-n0003").conversations
+    window = next(w for w in range(1, 5000)  # the task's max_tokens is 32
+                  if len(keep_recent(convs, history_budget(w, 32, PROMPT_RESERVE_TOKENS))[0]) == 2)
+    task = convomem(data=str(tiny_store), solvers="full_context", sizes=3, max_context_tokens=window, judge="off")
+    [log] = eval(task, model=model, display="none", log_dir=str(tmp_path / "logs"))
+    assert log.status == "success", log.error
+    for sample in log.samples:  # the pasta conversation no longer fits; the chew-toy one still does
+        assert sample.store["truncated"] is True and sample.store["dropped_conversations"] >= 1
+        assert "p000-c0001-m00" in sample.store["context_message_ids"]
+    assert _metric(log, "truncated", "mean") == 1.0
+    assert _metric(log, "answer_check", "accuracy") == 1.0
+    # "model": no emulated window, the whole history (mockllm has no known window)
+    [log] = eval(convomem(data=str(tiny_store), solvers="full_context", sizes=3, max_context_tokens="model",
+                          judge="off"), model=model, display="none", log_dir=str(tmp_path / "logs"))
+    assert {len(s.store["context_message_ids"]) for s in log.samples} == {6}
