@@ -53,13 +53,13 @@ from generators.config import build_config
 CACHE_DIR = Path(__file__).resolve().parent.parent / "results" / "cache"
 MEMORY_CACHE_DIR = CACHE_DIR.parent / "memory"
 DEFAULT_SEED = 7
-# The default benchmark: planted single facts (user, assistant, changing) and abstention, 3 personas, histories
+# The default benchmark: planted single facts (user, assistant, changing) and abstention, 2 personas, histories
 # of 1-100 short conversations (~100-10,000 tokens), run with an emulated 3,072-token window: full context
 # keeps every conversation up to size 12, then only the most recent ~25, so evidence drops out as histories
 # grow (the accuracy curve falls) while RAG still finds it, and no prompt exceeds ~3k tokens, which keeps
 # the run within minutes for the offline 270M model on 2 cores (questions of one history reuse its KV cache).
 DEFAULT_BENCHMARK = {
-    "personas": 3,
+    "personas": 2,
     "sizes": "1,4,12,36,100",
     "categories": "user_facts,assistant_facts,changing_facts,abstention",
     "questions_per_category": 2,
