@@ -21,6 +21,8 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import evals  # noqa: E402,F401  (the real package first: with tests/ on sys.path, tests/evals would shadow it)
+
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
 
