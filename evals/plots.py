@@ -39,19 +39,21 @@ def transition_curves(curves: dict[str, Curve], cells: pl.DataFrame | None = Non
         colors[name] = line.get_color()
         ax.fill_between(curve.grid, curve.low, curve.high, color=line.get_color(), alpha=0.18, linewidth=0)
     if cells is not None and cells.height:
-        for name in sorted(cells["solver"].unique().to_list()):
+        names = sorted(cells["solver"].unique().to_list())
+        for i, name in enumerate(names):
             part = cells.filter(pl.col("solver") == name).sort("size")
+            dodge = 1 + 0.05 * (i - (len(names) - 1) / 2)  # side by side on the log axis, not on top of each other
             acc = part["accuracy"].to_numpy()
             bounds = np.vstack([acc - part["ci_low"].to_numpy(), part["ci_high"].to_numpy() - acc])
             err = np.nan_to_num(bounds, nan=0.0).clip(0)  # a cell with one cluster has no interval
-            ax.errorbar(part["size"].to_numpy(), acc, yerr=err, fmt="o", ms=4, capsize=2,
+            ax.errorbar(part["size"].to_numpy() * dodge, acc, yerr=err, fmt="o", ms=4, capsize=2,
                         color=colors.get(name), label=f"{name} (measured)")
-    for x in crossovers:
-        if x.found and x.kind == "accuracy":
-            ax.axvline(x.size, color="black", linestyle="--", linewidth=1)
-            if x.low is not None and x.high is not None and x.low == x.low:
-                ax.axvspan(x.low, x.high, color="grey", alpha=0.12)
-            ax.annotate(f"{x.a} = {x.b}\n@ {x.size:.3g}", (x.size, 0.04), fontsize=8, ha="left")
+    found = [x for x in crossovers if x.found and x.kind == "accuracy"]
+    for i, x in enumerate(found):
+        ax.axvline(x.size, color="black", linestyle="--", linewidth=1)
+        if x.low is not None and x.high is not None and x.low == x.low:
+            ax.axvspan(x.low, x.high, color="grey", alpha=0.12)
+        ax.annotate(f"{x.a} = {x.b}\n@ {x.size:.3g}", (x.size, 0.04 + 0.09 * i), fontsize=8, ha="left")
     _size_axis(ax)
     ax.set_ylim(0, 1.02)
     ax.set_ylabel("accuracy")

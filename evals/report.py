@@ -17,6 +17,8 @@ from evals import plots, stats
 from evals.results import read_results
 from generators.errors import MemcurveError
 
+MIN_CLUSTERS = 10  # fewer personas than this and bootstrap intervals over personas are too coarse to quote
+
 
 def write_report(logs: list[Path], out_dir: Path, *, prices: str | Path | None = None,
                  n_resamples: int = 2000, seed: int = 0) -> Path:
@@ -109,6 +111,11 @@ def _curves_section(scored: pl.DataFrame, out_dir: Path, n_resamples: int, seed:
             f"Logistic fits of correctness on log(size) per solver; bands and crossover intervals from "
             f"{n_resamples} cluster-bootstrap resamples of personas (seed {seed}).", ""]
     out += [f"- {x.sentence}" for x in crossings] or ["- Only one solver: no crossover to estimate."]
+    personas = scored["persona_id"].n_unique()
+    if personas < MIN_CLUSTERS:
+        out += ["", f"Caution: only {personas} persona(s) to resample, so the bootstrap has few distinct resamples "
+                    f"and these bands and intervals are rough; generate at least {MIN_CLUSTERS} personas for "
+                    f"intervals you can quote."]
     return out + [""]
 
 

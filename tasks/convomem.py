@@ -14,6 +14,7 @@ config) and reused. Options (-T):
                          memory:hybrid, memory:mem0 (default: full_context,rag,memory:hybrid)
   memory_cache           directory for built memories (default: results/memory; off = in process only)
   k, unit                RAG: top-k units of message | round | conversation (default: 5 rounds)
+  retriever              RAG ranking: bm25 | dense | hybrid (dense/hybrid need pip install -e '.[dense]')
   histories_per_size     the first N history chains at each size (default: all)
   questions_per_history  the first N questions of each history, round-robin over categories (default: all)
   max_context_tokens     the answer model's context window in tokens, or "model" for the model's own (default:
@@ -46,6 +47,7 @@ from evals.task_options import (
     parse_positive_int,
     parse_size_list,
     parse_solvers,
+    parse_retriever,
     parse_unit,
 )
 from generators.config import build_config
@@ -85,6 +87,7 @@ def convomem(
     judge: str = "rubric",
     judge_retries: int = 2,
     memory_cache: str | None = str(MEMORY_CACHE_DIR),
+    retriever: str = "bm25",
 ) -> Task:
     solver_names = parse_solvers(solvers)
     k, unit = parse_k(k), parse_unit(unit)
@@ -107,7 +110,8 @@ def convomem(
     )
     return Task(
         dataset=MemoryDataset(samples, name=f"convomem:{Path(db).stem}"),
-        solver=compare(solvers=solver_names, k=k, unit=unit, max_context_tokens=window, memory_cache=memory_cache),
+        solver=compare(solvers=solver_names, k=k, unit=unit, max_context_tokens=window, memory_cache=memory_cache,
+                       retriever=parse_retriever(retriever)),
         scorer=[*scorers, memory_operations()] if any(n.startswith("memory:") for n in solver_names) else scorers,
         config=GenerateConfig(max_tokens=parse_positive_int("max_tokens", max_tokens), temperature=0.0),
         name="convomem",

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))  # tests/support.py
+sys.path.append(str(Path(__file__).parent))  # tests/support.py; appended so tests/evals never shadows evals
 
 from support import build_tiny_store, evidence_reader, mock_output  # noqa: E402
 

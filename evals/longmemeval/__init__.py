@@ -4,7 +4,7 @@ memory designs as RAG options (reference/benchmarks.md §2, memory_systems.md §
 
 from __future__ import annotations
 
-from inspect_ai.solver import Generate, Solver, TaskState, solver
+from inspect_ai.solver import Solver, solver
 
 from evals.longmemeval.default_benchmark import ABILITIES, default_benchmark, resolve_data
 from evals.longmemeval.judge import longmemeval_judge, parse_yes_no, prompt_type
@@ -31,24 +31,12 @@ def longmemeval_solvers(solvers: str | list[str] = "full_context,rag", k: int = 
                         key: str = "value", time_aware: bool = False, key_cache: str | None = None,
                         max_context_tokens: int | None = None, memory_cache: str | None = None,
                         retriever: str = "bm25") -> Solver:
-    """The compare dispatcher, with rag built with LongMemEval's options (key, time_aware) and `retriever`.
-
-    compare's own rag takes only k and unit, so `rag` samples go to a rag built here; every other solver
-    name goes through compare unchanged.
-    """
+    """The compare dispatcher with LongMemEval's rag options (key, time_aware) and `retriever`."""
     from evals.retrieval.keys import DEFAULT_CACHE_DIR
-    from evals.solvers import compare, rag
+    from evals.solvers import compare
 
-    base = compare(solvers=solvers, k=k, unit=unit, max_context_tokens=max_context_tokens, memory_cache=memory_cache)
-    rag_solver = rag(k=k, unit=unit, max_context_tokens=max_context_tokens, key=key, time_aware=time_aware,
-                     key_cache=str(key_cache or DEFAULT_CACHE_DIR), retriever=retriever)
-
-    async def solve(state: TaskState, generate: Generate) -> TaskState:
-        if state.metadata.get("solver") == "rag":
-            return await rag_solver(state, generate)
-        return await base(state, generate)
-
-    return solve
+    return compare(solvers=solvers, k=k, unit=unit, max_context_tokens=max_context_tokens, memory_cache=memory_cache,
+                   key=key, time_aware=time_aware, key_cache=str(key_cache or DEFAULT_CACHE_DIR), retriever=retriever)
 
 
 __all__ = ["ABILITIES", "default_benchmark", "first_histories", "longmemeval_accuracy", "longmemeval_judge", "longmemeval_retrieval",

@@ -13,21 +13,18 @@ from evals.task_options import parse_solvers
 
 @solver
 def compare(solvers: str | list[str] = "full_context,rag", k: int = 5, unit: str = "round",
-            max_context_tokens: int | None = None, memory_cache: str | None = "results/memory") -> Solver:
+            max_context_tokens: int | None = None, memory_cache: str | None = "results/memory",
+            **rag_options) -> Solver:
     """Dispatch each sample to the solver its metadata names (built once, shared by all samples).
 
-    `memory:<system>` names run evals.solvers.memory with built memories cached under `memory_cache`.
+    `memory:<system>` names run evals.solvers.memory with built memories cached under `memory_cache`;
+    `rag_options` (key, time_aware, key_cache, retriever) configure rag.
     """
     from evals.solvers import build_solver
-    from evals.solvers.memory import memory
 
-    def build(name: str) -> Solver:
-        if name.startswith("memory:"):
-            return memory(system=name.removeprefix("memory:"), memory_cache=memory_cache,
-                          max_context_tokens=max_context_tokens)
-        return build_solver(name, k=k, unit=unit, max_context_tokens=max_context_tokens)
-
-    built = {name: build(name) for name in parse_solvers(solvers)}
+    built = {name: build_solver(name, k=k, unit=unit, max_context_tokens=max_context_tokens,
+                                memory_cache=memory_cache, **rag_options)
+             for name in parse_solvers(solvers)}
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         name = state.metadata["solver"]

