@@ -146,15 +146,17 @@ def _cost_section(sized: pl.DataFrame, scored: pl.DataFrame, out_dir: Path, n_re
     if sized.height == 0:
         return out + ["No samples with a history size.", ""]
     table = (sized.group_by("solver", "size")
-             .agg(n=pl.len(), input_tokens=pl.col("input_tokens").mean(), output_tokens=pl.col("output_tokens").mean(),
+             .agg(n=pl.len(), prompt_tokens=pl.col("prompt_tokens").mean(), input_tokens=pl.col("input_tokens").mean(),
+                  output_tokens=pl.col("output_tokens").mean(),
                   cost_usd=pl.col("cost_usd").mean(), latency_p50=pl.col("latency_s").median(),
                   latency_p95=pl.col("latency_s").quantile(0.95), memory_tokens=pl.col("memory_tokens").mean())
              .sort("solver", "size"))
-    out += [_md_table(table, ["solver", "size", "n", "input_tokens", "output_tokens", "cost_usd", "latency_p50",
-                              "latency_p95", "memory_tokens"]), ""]
+    out += ["Prompt tokens = everything the answer model read; input tokens = the part not served from a cache.", "",
+            _md_table(table, ["solver", "size", "n", "prompt_tokens", "input_tokens", "output_tokens", "cost_usd",
+                              "latency_p50", "latency_p95", "memory_tokens"]), ""]
     priced = sized.filter(pl.col("cost_usd").is_not_nan() & (pl.col("cost_usd") > 0))
     cost_col, cost_label = ("cost_usd", "cost per question (USD)") if priced.height else \
-        ("input_tokens", "input tokens per question (no prices: local or unknown model)")
+        ("prompt_tokens", "prompt tokens per question (no prices: local or unknown model)")
     plots.save(plots.metric_by_size(sized, cost_col, cost_label, "Cost against history length", log_y=True),
                out_dir / "cost.png")
     plots.save(plots.metric_by_size(sized, "latency_s", "seconds per question", "Latency against history length",

@@ -165,6 +165,8 @@ def _usage(sample: Any, model: str, same_model_roles: list[str], price: Price | 
         for f in fields:
             answer[f] = max(0, answer[f] - (getattr(usage, f, 0) or 0 if usage else 0))
     out = {
+        # everything the answer model read, cached or not: the cost measure when no price is known
+        "prompt_tokens": answer["input_tokens"] + answer["input_tokens_cache_read"] + answer["input_tokens_cache_write"],
         "input_tokens": answer["input_tokens"],
         "output_tokens": answer["output_tokens"],
         "cache_read_tokens": answer["input_tokens_cache_read"],

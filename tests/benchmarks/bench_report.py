@@ -31,7 +31,8 @@ def synthetic_frame() -> pl.DataFrame:
     return frame.with_columns(
         pl.lit("anthropic/claude-sonnet-4-5").alias("model"), pl.lit("bench.eval").alias("log"),
         pl.lit("convomem").alias("task"), pl.lit(None, dtype=pl.Utf8).alias("error"),
-        (pl.col("size") * 1700).alias("input_tokens"), pl.lit(12).alias("output_tokens"),
+        (pl.col("size") * 1700).alias("input_tokens"), (pl.col("size") * 1700).alias("prompt_tokens"),
+        pl.lit(12).alias("output_tokens"),
         (pl.col("size").cast(pl.Float64).log() * 0.4 + 0.8).alias("latency_s"), pl.lit(0).alias("memory_tokens"),
         pl.lit(0.0).alias("overflow"), pl.lit(0.0).alias("truncated"), pl.col("correct").alias("answer_check"),
         pl.when(pl.col("solver") == "rag").then(pl.col("correct")).otherwise(None).alias("recall_any@5"),

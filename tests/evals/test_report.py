@@ -49,7 +49,8 @@ def test_single_solver_report_says_what_it_cannot_compute(tmp_path):
     frame = simulate_results({"rag": (1.0, -0.2)}, personas=6, questions_per_persona=4, sizes=(1, 10))
     frame = frame.with_columns(
         pl.lit("m/x").alias("model"), pl.lit("a.eval").alias("log"), pl.lit("convomem").alias("task"),
-        pl.lit(None, dtype=pl.Utf8).alias("error"), pl.lit(100).alias("input_tokens"), pl.lit(5).alias("output_tokens"),
+        pl.lit(None, dtype=pl.Utf8).alias("error"), pl.lit(100).alias("input_tokens"), pl.lit(100).alias("prompt_tokens"),
+        pl.lit(5).alias("output_tokens"),
         pl.lit(float("nan")).alias("cost_usd"), pl.lit(0.5).alias("latency_s"), pl.lit(0).alias("memory_tokens"))
     text = build_report(frame, tmp_path, n_resamples=100).read_text()
     assert "Only one solver: nothing to compare." in text

@@ -65,6 +65,7 @@ def test_frame_has_a_row_per_sample_with_metadata_scores_and_tokens(log_dir):
     assert frame["solver"].to_list() == ["rag"] * 3
     assert frame["k"].to_list() == [3, 3, 3]
     assert sorted(frame["input_tokens"].to_list()) == [500, 1000, 2000]
+    assert frame["prompt_tokens"].to_list() == frame["input_tokens"].to_list()  # mockllm reports no cache reads
     assert frame["cost_usd"].to_list() == [0.0, 0.0, 0.0]  # mockllm is free
     # preferences is a rubric category: with no judge score its headline stays unscored, not wrong
     correct = dict(zip(frame["category"], frame["correct"]))
