@@ -241,14 +241,14 @@ class GGUFModelAPI(ModelAPI):
 
 
 def _as_bool(name: str, value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("true", "1", "yes", "on"):
-        return True
-    if text in ("false", "0", "no", "off"):
-        return False
-    raise OfflineModelError(f"gguf model arg {name}={value!r} is not a boolean; use true or false")
+    """A boolean model arg; Inspect prints OfflineModelError (a PrerequisiteError) without a traceback."""
+    from evals.task_options import parse_bool
+    from generators.errors import ConfigError
+
+    try:
+        return parse_bool(f"gguf model arg {name}", value)
+    except ConfigError as exc:
+        raise OfflineModelError(str(exc)) from None
 
 
 def _as_int(name: str, value: Any, minimum: int) -> int:
