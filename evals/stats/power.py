@@ -57,6 +57,12 @@ def paired_difference_variance(a, b) -> float:
     return float(np.var(d))
 
 
+def _paired_variance(difference_variance: float, within_var_a: float, epochs_a: int, within_var_b: float,
+                     epochs_b: int) -> float:
+    """omega^2 + sigma_A^2/K_A + sigma_B^2/K_B: between-question plus answer-sampling variance (Miller 2024)."""
+    return difference_variance + within_var_a / epochs_a + within_var_b / epochs_b
+
+
 def questions_needed_paired(
     delta: float,
     difference_variance: float,
@@ -73,7 +79,7 @@ def questions_needed_paired(
     if delta == 0:
         raise StatsError("cannot size an experiment to detect a difference of 0")
     za, zb = _z(alpha, power)
-    var = difference_variance + within_var_a / epochs_a + within_var_b / epochs_b
+    var = _paired_variance(difference_variance, within_var_a, epochs_a, within_var_b, epochs_b)
     return math.ceil((za + zb) ** 2 * var * design_effect / delta**2)
 
 
@@ -91,7 +97,7 @@ def minimum_detectable_effect_paired(
 ) -> float:
     """Smallest true mean difference that ``n`` paired questions detect with the given power."""
     za, zb = _z(alpha, power)
-    var = difference_variance + within_var_a / epochs_a + within_var_b / epochs_b
+    var = _paired_variance(difference_variance, within_var_a, epochs_a, within_var_b, epochs_b)
     return float((za + zb) * math.sqrt(var * design_effect / n))
 
 
