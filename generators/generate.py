@@ -25,7 +25,7 @@ import signal
 import sys
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -42,7 +42,7 @@ from generators.planting.registry import PLANTERS
 from generators.planting import temporal as temporal_planter
 from generators.planting.common import ChainState, check_evidence
 from generators.planting.vocab import words
-from generators.store import atomic_store, insert_rows, write_meta
+from generators.store import atomic_store, created_at, insert_rows, write_meta
 from generators.temporal import compute
 from generators.templating import Pack, load_pack
 from generators.tokens import estimate_tokens
@@ -112,7 +112,7 @@ def _write(config: GenerationConfig, out: Path, pack: Pack, maker: FillerMaker, 
         with atomic_store(out, force=force) as con:
             write_meta(con, {"seed": config.seed, "config": dataclasses.asdict(config),
                              "source": "memcurve.generate",
-                             "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds")})
+                             "created_at": created_at()})
             pending: dict[str, list[pa.Table]] = {t: [] for t in COLUMNS}
             pending_messages = 0
             bar = _progress(config.personas, progress)

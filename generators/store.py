@@ -30,6 +30,22 @@ def memcurve_version() -> str:
         return "0+unknown"
 
 
+def created_at() -> str:
+    """When a benchmark was written (UTC, ISO seconds); SOURCE_DATE_EPOCH pins it for byte-identical exports.
+
+    The content hash never includes it; set SOURCE_DATE_EPOCH (the reproducible-builds convention) when
+    two runs must also export identical meta files.
+    """
+    from datetime import datetime, timezone
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    try:
+        moment = datetime.fromtimestamp(int(epoch), timezone.utc) if epoch else datetime.now(timezone.utc)
+    except ValueError:
+        raise StoreError(f"SOURCE_DATE_EPOCH={epoch!r} is not a whole number of seconds") from None
+    return moment.isoformat(timespec="seconds")
+
+
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create every table of the current schema in an empty database."""
     for ddl, _ in TABLES.values():

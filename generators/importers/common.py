@@ -12,7 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ import duckdb
 
 from generators.errors import InputFormatError
 from generators.overlap import word_overlap  # noqa: F401  (the generator's definition, shared)
-from generators.store import insert_rows, write_meta
+from generators.store import created_at, insert_rows, write_meta
 from generators.tokens import estimate_tokens
 
 IMPORTER_VERSION = "1"
@@ -250,7 +250,7 @@ def write_import_meta(con: duckdb.DuckDBPyConnection, source: str, inputs: list[
         "import_faults": dict(faults),
         "seed": "0",
         "config": {},
-        "created_at": datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds"),
+        "created_at": created_at(),
     })
 
 
