@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from importer_queries import query, row_counts
 
 from generators.errors import InputFormatError
 from generators.importers import import_dataset
@@ -22,14 +23,6 @@ U = "core_benchmark/evidence_questions/user_evidence/2_evidence/3f2a9c1e-0b7d-4e
 PM = "core_benchmark/pre_mixed_testcases/abstention_evidence/1_evidence/batched_000"
 
 
-def query(db: Path, sql: str, *params) -> list[tuple]:
-    con = open_store(db)
-    try:
-        return con.execute(sql, list(params)).fetchall()
-    finally:
-        con.close()
-
-
 @pytest.fixture
 def run(tmp_path):
     out = tmp_path / "convomem.duckdb"
@@ -38,9 +31,7 @@ def run(tmp_path):
 
 def test_folder_counts(run):
     db, summary = run
-    counts = {t: query(db, f"SELECT count(*) FROM {t}")[0][0]
-              for t in ("personas", "conversations", "messages", "questions", "evidence", "histories",
-                        "history_conversations", "history_questions")}
+    counts = row_counts(db)
     assert counts == {"personas": 3, "conversations": 12, "messages": 32, "questions": 7, "evidence": 9,
                       "histories": 6, "history_conversations": 12, "history_questions": 7}
     lines = summary.splitlines()

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from importer_queries import query, row_counts
 
 from generators.errors import InputFormatError
 from generators.importers import import_dataset
@@ -15,14 +16,6 @@ from generators.importers.locomo import NOT_MENTIONED
 from generators.store import open_store, read_meta
 
 LOCOMO = Path(__file__).parent / "fixtures" / "locomo10_mini.json"
-
-
-def query(db: Path, sql: str, *params) -> list[tuple]:
-    con = open_store(db)
-    try:
-        return con.execute(sql, list(params)).fetchall()
-    finally:
-        con.close()
 
 
 @pytest.fixture
@@ -33,9 +26,7 @@ def run(tmp_path):
 
 def test_counts_and_one_history_per_sample(run):
     db, summary = run
-    counts = {t: query(db, f"SELECT count(*) FROM {t}")[0][0]
-              for t in ("personas", "conversations", "messages", "questions", "evidence", "histories",
-                        "history_conversations", "history_questions")}
+    counts = row_counts(db)
     assert counts == {"personas": 2, "conversations": 5, "messages": 13, "questions": 8, "evidence": 10,
                       "histories": 2, "history_conversations": 5, "history_questions": 8}
     assert query(db, "SELECT history_id, persona_id, size FROM histories ORDER BY 1") == [

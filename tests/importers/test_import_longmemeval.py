@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from importer_queries import TABLES, query, row_counts
 
 from generators.cli import main
 from generators.errors import InputFormatError, MemcurveError
@@ -18,14 +19,6 @@ from generators.store import content_hash, open_store, read_meta
 FIXTURES = Path(__file__).parent / "fixtures"
 ORACLE = FIXTURES / "longmemeval_oracle.json"
 S_FILE = FIXTURES / "longmemeval_s.json"
-
-
-def query(db: Path, sql: str, *params) -> list[tuple]:
-    con = open_store(db)
-    try:
-        return con.execute(sql, list(params)).fetchall()
-    finally:
-        con.close()
 
 
 @pytest.fixture
@@ -52,9 +45,7 @@ def s_summary(s_run):
 
 
 def test_oracle_counts_and_one_history_per_instance(oracle_db):
-    counts = {t: query(oracle_db, f"SELECT count(*) FROM {t}")[0][0]
-              for t in ("personas", "conversations", "messages", "questions", "evidence", "histories",
-                        "history_conversations", "history_questions", "facts")}
+    counts = row_counts(oracle_db, (*TABLES, "facts"))
     assert counts == {"personas": 3, "conversations": 5, "messages": 16, "questions": 3, "evidence": 5,
                       "histories": 3, "history_conversations": 5, "history_questions": 3, "facts": 0}
     assert query(oracle_db, "SELECT history_id, persona_id, chain_id, size FROM histories ORDER BY 1") == [
