@@ -66,10 +66,14 @@ class Section:
     def conversation(self, context: Mapping) -> list[tuple[str, str, bool]]:
         """Render to turns: (speaker, text, is_evidence). Templates are pure (no random filter), so the turns
         are cached by the values of the variables the section reads; callers must not mutate the list."""
+        return self._cached(context, self._conversation)
+
+    def _cached(self, context: Mapping, build):
+        """build(context), memoised by the values of the variables the section reads (None key: not cacheable)."""
         key = self._key(context)
         cached = self._cache.get(key) if key is not None else None
         if cached is None:
-            cached = self._conversation(context)
+            cached = build(context)
             if key is not None:
                 self._cache[key] = cached
         return cached
@@ -92,12 +96,7 @@ class Section:
     def question(self, context: Mapping) -> dict[str, object]:
         """Render to {'question': str, 'answer': str|None, 'aliases': [str], 'rubric': str|None} (cached like
         conversations; callers get a fresh dict and alias list)."""
-        key = self._key(context)
-        cached = self._cache.get(key) if key is not None else None
-        if cached is None:
-            cached = self._question(context)
-            if key is not None:
-                self._cache[key] = cached
+        cached = self._cached(context, self._question)
         return {**cached, "aliases": list(cached["aliases"])}
 
     def _question(self, context: Mapping) -> dict[str, object]:
