@@ -69,7 +69,10 @@ def _overview(frame: pl.DataFrame) -> list[str]:
             return "-"
         return ", ".join(str(v) for v in sorted(frame[col].drop_nulls().unique().to_list())) or "-"
 
-    rate = lambda col: f"{frame[col].fill_nan(None).mean():.1%}" if col in frame.columns and frame[col].fill_nan(None).drop_nulls().len() else "-"  # noqa: E731
+    def rate(col: str) -> str:
+        values = frame[col].fill_nan(None).drop_nulls() if col in frame.columns else None
+        return f"{values.mean():.1%}" if values is not None and values.len() else "-"
+
     unscored = frame.filter(pl.col("correct").is_null() | pl.col("correct").is_nan()).height
     return [
         "## Overview", "",
