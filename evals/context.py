@@ -12,8 +12,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from evals.history import Conversation, History, Message
-from generators.tokens import estimate_tokens
+from memcurve.evals.history import Conversation, History, Message
+from memcurve.generators.tokens import estimate_tokens
 
 SPEAKER_LABELS = {"user": "User", "assistant": "Assistant"}
 _DIGITS = re.compile(r"\d+")

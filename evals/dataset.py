@@ -15,9 +15,9 @@ from pathlib import Path
 
 from inspect_ai.dataset import Sample
 
-from generators.categories import CATEGORIES
-from generators.errors import ConfigError, StoreError
-from generators.store import memcurve_version, open_store
+from memcurve.generators.categories import CATEGORIES
+from memcurve.errors import ConfigError, StoreError
+from memcurve.generators.store import memcurve_version, open_store
 
 _ROWS_SQL = """
 SELECT h.history_id, h.chain_id, h.persona_id, h.size, h.tokens,
@@ -146,7 +146,7 @@ def cached_benchmark(config, cache_dir: str | Path, *, progress: bool = False) -
     The file name carries a hash of the config and the memcurve version, so a new config or release
     regenerates; the same config always gives the same bytes, so concurrent runs may both write it.
     """
-    from generators.generate import generate
+    from memcurve.generators.generate import generate
 
     key = hashlib.sha256(f"{memcurve_version()}\n{config.to_json()}".encode()).hexdigest()[:16]
     path = Path(cache_dir) / f"convomem-{key}.duckdb"

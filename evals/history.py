@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from generators.errors import StoreError
-from generators.store import open_store
+from memcurve.errors import StoreError
+from memcurve.generators.store import open_store
 
 
 @dataclass(frozen=True)

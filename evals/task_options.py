@@ -9,9 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from generators.categories import CATEGORIES
-from generators.config import parse_sizes
-from generators.errors import ConfigError, StoreError
+from memcurve.generators.categories import CATEGORIES
+from memcurve.generators.config import parse_sizes
+from memcurve.errors import ConfigError, StoreError
 
 SOLVER_NAMES: tuple[str, ...] = ("full_context", "rag", "oracle", "no_context",
                                 "memory:fact_store", "memory:summary", "memory:hybrid", "memory:mem0")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from generators.errors import ConfigError
+from memcurve.errors import ConfigError
 
 
 @dataclass(frozen=True)

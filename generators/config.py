@@ -13,8 +13,8 @@ from typing import Any
 
 import yaml
 
-from generators.categories import GENERATED, parse_generated_categories
-from generators.errors import ConfigError
+from memcurve.generators.categories import GENERATED, parse_generated_categories
+from memcurve.errors import ConfigError
 
 CONVOMEM_SIZES: tuple[int, ...] = (1, 2, 3, 4, 5, 6, 10, 20, 30, 50, 70, 100, 150, 200, 300)
 

@@ -44,9 +44,9 @@ import os
 import shutil
 from pathlib import Path
 
-from generators.errors import MemcurveError
-from generators.schema import TABLES
-from generators.store import content_hash, memcurve_version, open_store, read_meta
+from memcurve.errors import MemcurveError
+from memcurve.generators.schema import TABLES
+from memcurve.generators.store import content_hash, memcurve_version, open_store, read_meta
 
 FORMATS = {"parquet": "(FORMAT parquet, COMPRESSION zstd)", "jsonl": "(FORMAT json)"}
 

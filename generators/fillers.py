@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import random
 
-from generators.personas import Persona
-from generators.planting.common import ConversationDraft, FactDraft, check_evidence
-from generators.planting.vocab import words
-from generators.templating import Pack
+from memcurve.generators.personas import Persona
+from memcurve.generators.planting.common import ConversationDraft, FactDraft, check_evidence
+from memcurve.generators.planting.vocab import words
+from memcurve.generators.templating import Pack
 
 NEGATIVE_SHARE = 0.12  # share of fillers that are hard negatives
 SESSION_SHARE = 0.4  # share of plain fillers that cover two tasks in one sitting (8-10 messages)

@@ -31,21 +31,21 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from generators.categories import CATEGORIES
-from generators.config import GenerationConfig
-from generators.errors import ConfigError, StoreError, TemplateError
-from generators.fillers import FillerMaker, filler_samples, negative_samples
-from generators.histories import Shape, form_chains, layout_chain
-from generators.overlap import word_overlap
-from generators.personas import Persona, make_persona
-from generators.planting.registry import PLANTERS
-from generators.planting import temporal as temporal_planter
-from generators.planting.common import ChainState, check_evidence
-from generators.planting.vocab import words
-from generators.store import atomic_store, created_at, insert_rows, write_meta
-from generators.temporal import compute
-from generators.templating import Pack, load_pack
-from generators.tokens import estimate_tokens
+from memcurve.generators.categories import CATEGORIES
+from memcurve.generators.config import GenerationConfig
+from memcurve.errors import ConfigError, StoreError, TemplateError
+from memcurve.generators.fillers import FillerMaker, filler_samples, negative_samples
+from memcurve.generators.histories import Shape, form_chains, layout_chain
+from memcurve.generators.overlap import word_overlap
+from memcurve.generators.personas import Persona, make_persona
+from memcurve.generators.planting.registry import PLANTERS
+from memcurve.generators.planting import temporal as temporal_planter
+from memcurve.generators.planting.common import ChainState, check_evidence
+from memcurve.generators.planting.vocab import words
+from memcurve.generators.store import atomic_store, created_at, insert_rows, write_meta
+from memcurve.generators.temporal import compute
+from memcurve.generators.templating import Pack, load_pack
+from memcurve.generators.tokens import estimate_tokens
 
 SINGLE_SHARE = 0.4  # ConvoMem: about 40% of items have one evidence message
 _EPOCH = datetime(1970, 1, 1)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from generators.store import content_hash, open_store, read_meta
+from memcurve.generators.store import content_hash, open_store, read_meta
 
 OVERLAP_BINS = 5  # histogram bins of width 0.2 over 0..1
 

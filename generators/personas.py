@@ -11,7 +11,7 @@ import json
 import random
 from dataclasses import dataclass, field
 
-from generators.planting.vocab import structured, titles, words
+from memcurve.generators.planting.vocab import structured, titles, words
 
 # slot -> vocab pool, for facts the user states about themself
 USER_SLOTS: dict[str, str] = {

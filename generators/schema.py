@@ -47,7 +47,7 @@ TABLES: dict[str, tuple[str, str]] = {
             speaker         VARCHAR NOT NULL,     -- user | assistant
             text            VARCHAR NOT NULL,
             sent_at         TIMESTAMP NOT NULL,
-            tokens          INTEGER NOT NULL      -- estimate from generators.tokens
+            tokens          INTEGER NOT NULL      -- estimate from memcurve.generators.tokens
         )""",
         "message_id",
     ),

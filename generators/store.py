@@ -17,8 +17,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from generators.errors import StoreError
-from generators.schema import SCHEMA_VERSION, TABLE_NAMES, TABLES, VOLATILE_META_KEYS
+from memcurve.errors import StoreError
+from memcurve.generators.schema import SCHEMA_VERSION, TABLE_NAMES, TABLES, VOLATILE_META_KEYS
 
 
 def memcurve_version() -> str:

@@ -27,7 +27,7 @@ import jinja2
 from jinja2 import meta
 from jinja2.sandbox import SandboxedEnvironment
 
-from generators.errors import TemplateError
+from memcurve.errors import TemplateError
 
 BUILTIN_DIR = Path(__file__).parent / "templates"
 SECTION_KINDS = ("conversation", "question")

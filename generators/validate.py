@@ -36,8 +36,8 @@ from pathlib import Path
 
 import duckdb
 
-from generators import temporal
-from generators.store import open_store, read_meta
+from memcurve.generators import temporal
+from memcurve.generators.store import open_store, read_meta
 
 FACT_CATEGORIES = ("user_facts", "assistant_facts", "changing_facts")
 # categories whose answer is computed from several facts rather than being one slot value

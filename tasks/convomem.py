@@ -35,11 +35,11 @@ from inspect_ai import Task, task
 from inspect_ai.dataset import MemoryDataset
 from inspect_ai.model import GenerateConfig
 
-from evals.dataset import cached_benchmark, load_samples
-from evals.memory.operations import memory_operations
-from evals.scorers import default_scorers
-from evals.solvers import compare
-from evals.task_options import (
+from memcurve.evals.dataset import cached_benchmark, load_samples
+from memcurve.evals.memory.operations import memory_operations
+from memcurve.evals.scorers import default_scorers
+from memcurve.evals.solvers import compare
+from memcurve.evals.task_options import (
     parse_window,
     parse_categories,
     parse_data,
@@ -50,7 +50,7 @@ from evals.task_options import (
     parse_retriever,
     parse_unit,
 )
-from generators.config import build_config
+from memcurve.generators.config import build_config
 
 CACHE_DIR = Path(__file__).resolve().parent.parent / "results" / "cache"
 MEMORY_CACHE_DIR = CACHE_DIR.parent / "memory"

@@ -31,11 +31,11 @@ from inspect_ai import Task, task
 from inspect_ai.dataset import MemoryDataset
 from inspect_ai.model import GenerateConfig
 
-from evals.dataset import load_samples
-from evals.longmemeval import first_histories, longmemeval_judge, longmemeval_retrieval, longmemeval_solvers, resolve_data
-from evals.longmemeval.default_benchmark import DEFAULT_SEED
-from evals.scorers import answer_check, overflow, retrieval_metrics
-from evals.task_options import (
+from memcurve.evals.dataset import load_samples
+from memcurve.evals.longmemeval import first_histories, longmemeval_judge, longmemeval_retrieval, longmemeval_solvers, resolve_data
+from memcurve.evals.longmemeval.default_benchmark import DEFAULT_SEED
+from memcurve.evals.scorers import answer_check, overflow, retrieval_metrics
+from memcurve.evals.task_options import (
     parse_bool,
     parse_categories,
     parse_k,

@@ -12,11 +12,11 @@ A/B log-probabilities for gguf/ models, parse the reply otherwise; or logprobs /
 
 from inspect_ai import Task, task
 
-from evals.sort.dataset import as_list, sort_samples
-from evals.sort.scorer import sort_scorer
-from evals.sort.solvers import sort_solver
-from evals.sort.sources import store_sources, text_source
-from generators.errors import ConfigError
+from memcurve.evals.sort.dataset import as_list, sort_samples
+from memcurve.evals.sort.scorer import sort_scorer
+from memcurve.evals.sort.solvers import sort_solver
+from memcurve.evals.sort.sources import store_sources, text_source
+from memcurve.errors import ConfigError
 
 
 @task

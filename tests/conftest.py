@@ -27,8 +27,8 @@ def small_eval_logs(tmp_path_factory):
     from inspect_ai import eval
     from inspect_ai.model import get_model
 
-    from generators.config import build_config
-    from generators.generate import generate
+    from memcurve.generators.config import build_config
+    from memcurve.generators.generate import generate
 
     tmp = tmp_path_factory.mktemp("small_eval")
     db = tmp / "bench.duckdb"

@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from generators.store import atomic_store, insert_rows, write_meta
-from generators.tokens import estimate_tokens
+from memcurve.generators.store import atomic_store, insert_rows, write_meta
+from memcurve.generators.tokens import estimate_tokens
 
 ABSTAIN = "There is no information in prior conversations to answer this question."
 
@@ -116,7 +116,7 @@ def evidence_reader(db: str | Path):
     falls exactly as the solvers drop evidence (truncation, retrieval misses), which gives real
     curves for plumbing tests without a real model.
     """
-    from generators.store import open_store
+    from memcurve.generators.store import open_store
 
     con = open_store(db)
     rows = con.execute(

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from inspect_ai.solver import Solver, solver
 
-from evals.longmemeval.default_benchmark import ABILITIES, default_benchmark, resolve_data
-from evals.longmemeval.judge import longmemeval_judge, parse_yes_no, prompt_type
-from evals.longmemeval.metrics import (
+from memcurve.evals.longmemeval.default_benchmark import ABILITIES, default_benchmark, resolve_data
+from memcurve.evals.longmemeval.judge import longmemeval_judge, parse_yes_no, prompt_type
+from memcurve.evals.longmemeval.metrics import (
     longmemeval_accuracy,
     longmemeval_retrieval,
     qa_summary,
@@ -32,8 +32,8 @@ def longmemeval_solvers(solvers: str | list[str] = "full_context,rag", k: int = 
                         max_context_tokens: int | None = None, memory_cache: str | None = None,
                         retriever: str = "bm25") -> Solver:
     """The compare dispatcher with LongMemEval's rag options (key, time_aware) and `retriever`."""
-    from evals.retrieval.keys import DEFAULT_CACHE_DIR
-    from evals.solvers import compare
+    from memcurve.evals.retrieval.keys import DEFAULT_CACHE_DIR
+    from memcurve.evals.solvers import compare
 
     return compare(solvers=solvers, k=k, unit=unit, max_context_tokens=max_context_tokens, memory_cache=memory_cache,
                    key=key, time_aware=time_aware, key_cache=str(key_cache or DEFAULT_CACHE_DIR), retriever=retriever)

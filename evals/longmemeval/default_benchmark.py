@@ -13,9 +13,9 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from generators.config import build_config
-from generators.errors import StoreError
-from generators.store import memcurve_version, open_store
+from memcurve.generators.config import build_config
+from memcurve.errors import StoreError
+from memcurve.generators.store import memcurve_version, open_store
 
 ABILITIES = {
     "information extraction": ("user_facts", "assistant_facts", "preferences"),
@@ -44,7 +44,7 @@ def _usable(path: Path) -> bool:
 
 def default_benchmark(cache_dir: str | Path, seed: int = DEFAULT_SEED, *, progress: bool = False) -> Path:
     """The generated LongMemEval-style benchmark, made once per (config, memcurve version) and reused."""
-    from generators.generate import generate
+    from memcurve.generators.generate import generate
 
     config = build_config({**DEFAULT_BENCHMARK, "seed": seed})
     key = hashlib.sha256(f"{memcurve_version()}\n{config.to_json()}".encode()).hexdigest()[:16]
@@ -65,8 +65,8 @@ def is_json(path: Path) -> bool:
 
 def imported_benchmark(path: Path, cache_dir: str | Path) -> Path:
     """A LongMemEval JSON imported into `cache_dir`, keyed by the file's sha256 (imported once)."""
-    from generators.importers import import_dataset
-    from generators.importers.common import file_sha256
+    from memcurve.generators.importers import import_dataset
+    from memcurve.generators.importers.common import file_sha256
 
     out = Path(cache_dir) / f"longmemeval-import-{file_sha256(path)[:16]}.duckdb"
     if out.is_file() and _usable(out):
@@ -78,7 +78,7 @@ def imported_benchmark(path: Path, cache_dir: str | Path) -> Path:
 
 def resolve_data(data: str | None, cache_dir: str | Path, seed: int = DEFAULT_SEED) -> Path:
     """`-T data=` -> a benchmark file: None = the generated default; a JSON file is imported first."""
-    from evals.task_options import parse_data
+    from memcurve.evals.task_options import parse_data
 
     if data is None:
         return default_benchmark(cache_dir, seed, progress=True)

@@ -11,7 +11,7 @@ Follows src/evaluation/evaluate_qa.py (reference/benchmarks.md §2.4), prompts p
   "no" word is unparseable: unscored (NaN) and recorded, never counted as wrong.
 Generated benchmarks have memcurve categories, mapped to the LongMemEval type they correspond to.
 
-The score is a dict with one key, `judge`, so evals.results reads it like the generic judge's verdict.
+The score is a dict with one key, `judge`, so evals.analysis.results reads it like the generic judge's verdict.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from inspect_ai.model import GenerateConfig, get_model
 from inspect_ai.scorer import Score, Scorer, Target, scorer
 from inspect_ai.solver import TaskState
 
-from evals.longmemeval.metrics import ABSTENTION, is_abstention, longmemeval_accuracy, question_type
-from evals.scorers.answer_check import gold_answers, overflowed
+from memcurve.evals.longmemeval.metrics import ABSTENTION, is_abstention, longmemeval_accuracy, question_type
+from memcurve.evals.scorers.answer_check import gold_answers, overflowed
 
 _CORRECT_ANSWER = (
     "I will give you a question, the correct answer and a chat assistant's response. Say yes if the response "

@@ -15,7 +15,7 @@ Retrieval. LongMemEval ranks user turns or sessions; here the ranking is whateve
 Gold turns are evidence messages spoken by the user; gold sessions are the conversations holding one.
 Items are skipped (NaN) when they are abstention questions or have no evidence user turn; turn level also
 skips imported questions whose evidence is session-level only (meta `longmemeval_session_level_evidence`).
-recall_any@k, recall_all@k and ndcg_any@k come from evals.scorers.retrieval.retrieval_scores (the same
+recall_any@k, recall_all@k and ndcg_any@k come from memcurve.evals.scorers.retrieval.retrieval_scores (the same
 LongMemEval DCG). Cut-offs deeper than the recorded ranking are NaN unless it covers the whole history.
 """
 
@@ -30,10 +30,10 @@ from collections.abc import Iterable, Sequence
 from inspect_ai.scorer import Metric, SampleScore, Score, Scorer, Target, metric, scorer, value_to_float
 from inspect_ai.solver import TaskState
 
-from evals.history import History, load_history
-from evals.metrics import mean_metrics
-from evals.scorers.retrieval import retrieval_scores
-from generators.store import open_store
+from memcurve.evals.history import History, load_history
+from memcurve.evals.metrics import mean_metrics
+from memcurve.evals.scorers.retrieval import retrieval_scores
+from memcurve.generators.store import open_store
 
 QUESTION_TYPES = ("single-session-user", "single-session-assistant", "single-session-preference",
                   "temporal-reasoning", "knowledge-update", "multi-session")

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from evals.memory.fact_store import FactStore
-from evals.memory.hybrid import RecentPlusRag
-from evals.memory.mem0_adapter import Mem0Memory
-from evals.memory.protocol import MemoryContext, MemoryItem, MemorySystem
-from evals.memory.summary import RollingSummary
-from generators.errors import ConfigError
+from memcurve.evals.memory.fact_store import FactStore
+from memcurve.evals.memory.hybrid import RecentPlusRag
+from memcurve.evals.memory.mem0_adapter import Mem0Memory
+from memcurve.evals.memory.protocol import MemoryContext, MemoryItem, MemorySystem
+from memcurve.evals.memory.summary import RollingSummary
+from memcurve.errors import ConfigError
 
 SYSTEMS: dict[str, type] = {"fact_store": FactStore, "summary": RollingSummary, "hybrid": RecentPlusRag,
                             "mem0": Mem0Memory}

@@ -37,9 +37,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from evals.history import Conversation, History
-from evals.memory.llm import MemoryLLM, Usage
-from evals.memory.protocol import MemorySystem
+from memcurve.evals.history import Conversation, History
+from memcurve.evals.memory.llm import MemoryLLM, Usage
+from memcurve.evals.memory.protocol import MemorySystem
 
 FORMAT = 1  # bump when a stored state changes meaning
 MAX_STATES = 4096  # in-process checkpoints kept (oldest evicted)

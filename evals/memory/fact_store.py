@@ -27,13 +27,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from evals.context import RenderedContext, message_line
-from evals.history import Conversation, History
-from evals.memory.protocol import MemoryContext, MemoryItem, empty_ops, iso
-from evals.retrieval.bm25 import BM25Index
-from evals.retrieval.units import Unit
-from generators.errors import ConfigError
-from generators.tokens import estimate_tokens
+from memcurve.evals.context import RenderedContext, message_line
+from memcurve.evals.history import Conversation, History
+from memcurve.evals.memory.protocol import MemoryContext, MemoryItem, empty_ops, iso
+from memcurve.evals.retrieval.bm25 import BM25Index
+from memcurve.evals.retrieval.units import Unit
+from memcurve.errors import ConfigError
+from memcurve.generators.tokens import estimate_tokens
 
 EVENTS = ("ADD", "UPDATE", "DELETE", "NONE")
 MAX_FACTS = 20  # per conversation
@@ -73,7 +73,7 @@ JSON: {"memory": [{"id": "0", "text": "Works at Brightwater Labs", "event": "UPD
 
 """
 UPDATE_OPENING = '{"memory": ['
-# Example names and values are invented and absent from generators/vocab: a small model copies examples,
+# Example names and values are invented and absent from memcurve.generators/vocab: a small model copies examples,
 # and a copied value must not count as a captured planted fact.
 
 

@@ -13,12 +13,12 @@ import threading
 import weakref
 from typing import Any
 
-from evals.context import render
-from evals.history import Conversation, History
-from evals.memory.protocol import MemoryContext, MemoryItem, empty_ops
-from evals.retrieval.bm25 import BM25Index
-from evals.retrieval.units import split_units
-from evals.task_options import parse_unit
+from memcurve.evals.context import render
+from memcurve.evals.history import Conversation, History
+from memcurve.evals.memory.protocol import MemoryContext, MemoryItem, empty_ops
+from memcurve.evals.retrieval.bm25 import BM25Index
+from memcurve.evals.retrieval.units import split_units
+from memcurve.evals.task_options import parse_unit
 
 _indexes: "weakref.WeakKeyDictionary[History, dict[tuple, BM25Index]]" = weakref.WeakKeyDictionary()
 _lock = threading.Lock()

@@ -20,11 +20,11 @@ import asyncio
 import importlib.util
 from typing import Any
 
-from evals.context import RenderedContext
-from evals.history import Conversation, History
-from evals.memory.protocol import MemoryContext, MemoryItem, empty_ops
-from generators.errors import ConfigError
-from generators.tokens import estimate_tokens
+from memcurve.evals.context import RenderedContext
+from memcurve.evals.history import Conversation, History
+from memcurve.evals.memory.protocol import MemoryContext, MemoryItem, empty_ops
+from memcurve.errors import ConfigError
+from memcurve.generators.tokens import estimate_tokens
 
 
 def available() -> bool:

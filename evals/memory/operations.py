@@ -38,9 +38,9 @@ from typing import Any
 import bm25s
 import Stemmer
 
-from evals.history import History
-from evals.memory.protocol import MemoryItem
-from generators.store import open_store
+from memcurve.evals.history import History
+from memcurve.evals.memory.protocol import MemoryItem
+from memcurve.generators.store import open_store
 
 HALLUCINATION_SUPPORT = 0.5
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
@@ -192,7 +192,7 @@ def score_memory(system: Any, db: str, history: History) -> dict[str, Any]:
 from inspect_ai.scorer import Score, Scorer, Target, scorer  # noqa: E402
 from inspect_ai.solver import TaskState  # noqa: E402
 
-from evals.metrics import mean_metrics  # noqa: E402
+from memcurve.evals.metrics import mean_metrics  # noqa: E402
 
 SCORE_KEYS = ("extraction_recall", "update_accuracy", "hallucinated", "memory_items", "ingest_tokens",
               "ingest_tokens_per_conversation", "ops_add", "ops_update", "ops_delete", "ops_none", "ops_failed")

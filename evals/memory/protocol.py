@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
-from evals.context import RenderedContext
-from evals.history import Conversation, History
+from memcurve.evals.context import RenderedContext
+from memcurve.evals.history import Conversation, History
 
 OPERATIONS = ("ADD", "UPDATE", "DELETE", "NONE", "failed", "dropped")
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from evals.context import RenderedContext, keep_recent, message_line, render
-from evals.history import Conversation, History
-from evals.memory.protocol import MemoryContext, MemoryItem, empty_ops, iso
-from generators.tokens import estimate_tokens
+from memcurve.evals.context import RenderedContext, keep_recent, message_line, render
+from memcurve.evals.history import Conversation, History
+from memcurve.evals.memory.protocol import MemoryContext, MemoryItem, empty_ops, iso
+from memcurve.generators.tokens import estimate_tokens
 
 SUMMARY_INTRO = """Keep a short running summary of what the user has told the assistant: names of people and \
 pets, where they live and work, likes and dislikes, health, plans, and events with their dates. Use only \
@@ -35,7 +35,7 @@ Assistant: Sorry to hear that; I hope Zinnia feels better soon.
 Updated summary: The user's manager is Esperanza (since 2024-03-09). The user has a cat named Zinnia.
 
 """
-# Example names are invented and absent from generators/vocab (a small model copies examples).
+# Example names are invented and absent from memcurve.generators/vocab (a small model copies examples).
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 

@@ -1,7 +1,7 @@
 """Model helpers: the offline in-process GGUF provider and context-window sizes.
 
 The `gguf` Inspect provider lives in `evals.models.provider` (registered through the `inspect_ai` entry
-point, `evals._registry`); the llama-cpp-python engine behind it in `evals.models.llama_backend`.
+point, `memcurve._registry`); the llama-cpp-python engine behind it in `evals.models.llama_backend`.
 Importing this package does not import llama_cpp.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from evals.models.llama_backend import BUNDLED_MODEL, DEFAULT_N_CTX, OfflineModelError
+from memcurve.evals.models.llama_backend import BUNDLED_MODEL, DEFAULT_N_CTX, OfflineModelError
 
 __all__ = ["BUNDLED_MODEL", "DEFAULT_N_CTX", "OfflineModelError", "context_window"]
 
@@ -51,7 +51,7 @@ def context_window(model: Any) -> int | None:
 def _loaded_gguf_window(model_name: str) -> int | None:
     from pathlib import Path
 
-    from evals.models.llama_backend import loaded_engines
+    from memcurve.evals.models.llama_backend import loaded_engines
 
     for engine in reversed(loaded_engines()):
         path = Path(engine.options.path)

@@ -50,7 +50,7 @@ try:  # Inspect prints PrerequisiteError as a clean one-line message; memcurve's
 except ImportError:  # pragma: no cover - inspect_ai is a core dependency
     _PrerequisiteBase = Exception  # type: ignore[misc,assignment]
 
-from generators.errors import MemcurveError
+from memcurve.errors import MemcurveError
 
 
 class OfflineModelError(_PrerequisiteBase, MemcurveError):  # type: ignore[misc]

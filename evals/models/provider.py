@@ -63,7 +63,7 @@ from inspect_ai.model import (
 )
 from inspect_ai.tool import ToolChoice, ToolInfo
 
-from evals.models.llama_backend import (
+from memcurve.evals.models.llama_backend import (
     DEFAULT_N_CTX,
     Completion,
     Engine,
@@ -242,8 +242,8 @@ class GGUFModelAPI(ModelAPI):
 
 def _as_bool(name: str, value: Any) -> bool:
     """A boolean model arg; Inspect prints OfflineModelError (a PrerequisiteError) without a traceback."""
-    from evals.task_options import parse_bool
-    from generators.errors import ConfigError
+    from memcurve.evals.task_options import parse_bool
+    from memcurve.errors import ConfigError
 
     try:
         return parse_bool(f"gguf model arg {name}", value)

@@ -15,8 +15,8 @@ import bm25s
 import numpy as np
 import Stemmer
 
-from evals.history import History
-from evals.retrieval.units import Unit, split_units
+from memcurve.evals.history import History
+from memcurve.evals.retrieval.units import Unit, split_units
 
 STOPWORDS = "en_plus"  # NLTK's English list: drops question words and pronouns ("what", "my") too
 

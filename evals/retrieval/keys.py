@@ -32,9 +32,9 @@ from pathlib import Path
 
 from inspect_ai.model import GenerateConfig, Model, get_model
 
-from evals.history import Conversation, History
-from evals.retrieval.bm25 import BM25Index
-from evals.retrieval.units import Unit, split_units
+from memcurve.evals.history import Conversation, History
+from memcurve.evals.retrieval.bm25 import BM25Index
+from memcurve.evals.retrieval.units import Unit, split_units
 
 KEYS: tuple[str, ...] = ("value", "value+facts")
 FORMAT = 1  # bump when the prompt or parsing changes what is cached

@@ -20,8 +20,8 @@ from datetime import date, datetime, timedelta
 
 from inspect_ai.model import GenerateConfig, Model, get_model
 
-from evals.history import History
-from evals.retrieval.bm25 import Hit
+from memcurve.evals.history import History
+from memcurve.evals.retrieval.bm25 import Hit
 
 SLACK = timedelta(days=2)
 RANGE_TOKENS = 24

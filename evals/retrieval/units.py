@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from evals.history import History
+from memcurve.evals.history import History
 
 UNITS: tuple[str, ...] = ("message", "round", "conversation")
 

@@ -9,10 +9,10 @@ from collections.abc import Sequence
 
 from inspect_ai.scorer import Scorer
 
-from evals.scorers.answer_check import abstains, answer_check, check_answer
-from evals.scorers.judge import MODES, judge, parse_verdict
-from evals.scorers.overflow import overflow
-from evals.scorers.retrieval import DEFAULT_KS, retrieval_metrics, retrieval_scores
+from memcurve.evals.scorers.answer_check import abstains, answer_check, check_answer
+from memcurve.evals.scorers.judge import MODES, judge, parse_verdict
+from memcurve.evals.scorers.overflow import overflow
+from memcurve.evals.scorers.retrieval import DEFAULT_KS, retrieval_metrics, retrieval_scores
 
 __all__ = [
     "MODES", "DEFAULT_KS", "abstains", "answer_check", "check_answer", "default_scorers", "judge", "overflow",

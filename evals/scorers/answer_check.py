@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from inspect_ai.scorer import CORRECT, INCORRECT, Score, Scorer, Target, scorer
 from inspect_ai.solver import TaskState
 
-from evals.metrics import accuracy_metrics
-from evals.normalize import contains, dates_in, fold, normalize, same_date
-from generators.categories import CATEGORIES
+from memcurve.evals.metrics import accuracy_metrics
+from memcurve.evals.normalize import contains, dates_in, fold, normalize, same_date
+from memcurve.generators.categories import CATEGORIES
 
 OVERFLOW_STOP_REASON = "model_length"
 

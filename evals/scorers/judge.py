@@ -25,9 +25,9 @@ from inspect_ai.model import GenerateConfig, get_model
 from inspect_ai.scorer import Score, Scorer, Target, accuracy, mean, scorer, stderr
 from inspect_ai.solver import TaskState
 
-from evals.metrics import CLUSTER, accuracy_metrics, breakdown
-from evals.scorers.answer_check import as_float, check_answer, gold_answers, is_rubric, overflowed
-from generators.errors import ConfigError
+from memcurve.evals.metrics import CLUSTER, accuracy_metrics, breakdown
+from memcurve.evals.scorers.answer_check import as_float, check_answer, gold_answers, is_rubric, overflowed
+from memcurve.errors import ConfigError
 
 JudgeMode = Literal["rubric", "all", "off"]
 MODES = ("rubric", "all", "off")

@@ -12,8 +12,8 @@ from __future__ import annotations
 from inspect_ai.scorer import Score, Scorer, Target, scorer
 from inspect_ai.solver import TaskState
 
-from evals.metrics import mean_metrics
-from evals.scorers.answer_check import overflowed
+from memcurve.evals.metrics import mean_metrics
+from memcurve.evals.scorers.answer_check import overflowed
 
 
 @scorer(metrics={"overflow": mean_metrics(), "truncated": mean_metrics()})

@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from inspect_ai.scorer import Score, Scorer, Target, scorer
 from inspect_ai.solver import TaskState
 
-from evals.metrics import mean_metrics
+from memcurve.evals.metrics import mean_metrics
 
 DEFAULT_KS = (1, 3, 5, 10)
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from inspect_ai.solver import Solver
 
-from evals.solvers.compare import compare
-from evals.solvers.full_context import full_context
-from evals.solvers.no_context import no_context
-from evals.solvers.oracle import oracle
-from evals.solvers.rag import rag
-from evals.task_options import SOLVER_NAMES
+from memcurve.evals.solvers.compare import compare
+from memcurve.evals.solvers.full_context import full_context
+from memcurve.evals.solvers.no_context import no_context
+from memcurve.evals.solvers.oracle import oracle
+from memcurve.evals.solvers.rag import rag
+from memcurve.evals.task_options import SOLVER_NAMES
 
 
 def build_solver(name: str, *, k: int = 5, unit: str = "round", max_context_tokens: int | None = None,
@@ -28,7 +28,7 @@ def build_solver(name: str, *, k: int = 5, unit: str = "round", max_context_toke
     if name == "no_context":
         return no_context()
     if name.startswith("memory:") and name in SOLVER_NAMES:
-        from evals.solvers.memory import memory
+        from memcurve.evals.solvers.memory import memory
 
         return memory(system=name.removeprefix("memory:"), memory_cache=memory_cache,
                       max_context_tokens=max_context_tokens)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
-from evals.task_options import parse_solvers
+from memcurve.evals.task_options import parse_solvers
 
 
 @solver
@@ -20,7 +20,7 @@ def compare(solvers: str | list[str] = "full_context,rag", k: int = 5, unit: str
     `memory:<system>` names run evals.solvers.memory with built memories cached under `memory_cache`;
     `rag_options` (key, time_aware, key_cache, retriever) configure rag.
     """
-    from evals.solvers import build_solver
+    from memcurve.evals.solvers import build_solver
 
     built = {name: build_solver(name, k=k, unit=unit, max_context_tokens=max_context_tokens,
                                 memory_cache=memory_cache, **rag_options)

@@ -12,9 +12,9 @@ import weakref
 
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
-from evals.context import RenderedContext, keep_recent, render
-from evals.history import History, load_history
-from evals.solvers.prompt import answer_message, budget_for, record
+from memcurve.evals.context import RenderedContext, keep_recent, render
+from memcurve.evals.history import History, load_history
+from memcurve.evals.solvers.prompt import answer_message, budget_for, record
 
 _renders: "weakref.WeakKeyDictionary[History, dict[int | None, tuple[RenderedContext, int]]]" = (
     weakref.WeakKeyDictionary())

@@ -29,12 +29,12 @@ from typing import Any
 from inspect_ai.model import get_model
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
-from evals.history import load_history
-from evals.memory import SYSTEMS, make_system
-from evals.memory.cache import MemoryCache
-from evals.memory.llm import DEFAULT_RETRIES, MemoryLLM
-from evals.memory.operations import score_memory
-from evals.solvers.prompt import answer_message, budget_for, record
+from memcurve.evals.history import load_history
+from memcurve.evals.memory import SYSTEMS, make_system
+from memcurve.evals.memory.cache import MemoryCache
+from memcurve.evals.memory.llm import DEFAULT_RETRIES, MemoryLLM
+from memcurve.evals.memory.operations import score_memory
+from memcurve.evals.solvers.prompt import answer_message, budget_for, record
 
 DEFAULT_CACHE_DIR = "results/memory"
 _scores: dict[tuple[str, str, str], dict[str, Any]] = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
-from evals.solvers.prompt import answer_message, record
+from memcurve.evals.solvers.prompt import answer_message, record
 
 
 @solver

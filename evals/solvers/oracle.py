@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
-from evals.context import keep_recent, render
-from evals.history import load_history
-from evals.solvers.prompt import answer_message, budget_for, record
+from memcurve.evals.context import keep_recent, render
+from memcurve.evals.history import load_history
+from memcurve.evals.solvers.prompt import answer_message, budget_for, record
 
 
 @solver

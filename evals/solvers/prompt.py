@@ -14,8 +14,8 @@ from inspect_ai.model import ChatMessageUser, ContentText, get_model
 from inspect_ai.model._generate_config import active_generate_config
 from inspect_ai.solver import TaskState
 
-from evals.context import RenderedContext
-from generators.tokens import estimate_tokens
+from memcurve.evals.context import RenderedContext
+from memcurve.generators.tokens import estimate_tokens
 
 HISTORY_INTRO = "Below are earlier conversations between a user and an AI assistant, oldest first."
 NOTHING_FITS = "(none)"  # every conversation dropped (truncation) or no evidence (oracle)
@@ -58,7 +58,7 @@ def answer_message(state: TaskState, context: RenderedContext | None, cache_hist
 def context_window(model) -> int | None:
     """The model's context window (the live gguf window, or a known API model's), None when unknown."""
     try:
-        from evals.models import context_window as lookup
+        from memcurve.evals.models import context_window as lookup
     except ImportError:
         return None
     return lookup(model)

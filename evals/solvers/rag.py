@@ -17,16 +17,16 @@ from __future__ import annotations
 import anyio
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
-from evals.context import render
-from evals.history import load_history
-from evals.retrieval import index_for
-from evals.retrieval.dense import dense_index_for, require_dense
-from evals.retrieval.hybrid import hybrid_index_for
-from evals.retrieval.keys import DEFAULT_CACHE_DIR, keyed_index
-from evals.retrieval.time_aware import time_aware_rerank
-from evals.solvers.prompt import answer_message, budget_for, record
-from evals.task_options import parse_bool, parse_k, parse_key, parse_retriever, parse_unit
-from generators.errors import ConfigError
+from memcurve.evals.context import render
+from memcurve.evals.history import load_history
+from memcurve.evals.retrieval import index_for
+from memcurve.evals.retrieval.dense import dense_index_for, require_dense
+from memcurve.evals.retrieval.hybrid import hybrid_index_for
+from memcurve.evals.retrieval.keys import DEFAULT_CACHE_DIR, keyed_index
+from memcurve.evals.retrieval.time_aware import time_aware_rerank
+from memcurve.evals.solvers.prompt import answer_message, budget_for, record
+from memcurve.evals.task_options import parse_bool, parse_k, parse_key, parse_retriever, parse_unit
+from memcurve.errors import ConfigError
 
 RETRIEVERS = {"bm25": index_for, "dense": dense_index_for, "hybrid": hybrid_index_for}
 

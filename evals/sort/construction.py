@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from generators.errors import ConfigError
+from memcurve.errors import ConfigError
 
 SENTENCE_MARKERS = frozenset(".?!;")
 _MARKER = re.compile(r"[.?!;]")

@@ -10,9 +10,9 @@ from collections.abc import Sequence
 
 from inspect_ai.dataset import Sample
 
-from evals.sort.construction import SortItem, build_items, segment_texts
-from evals.sort.sources import SortText
-from generators.errors import ConfigError
+from memcurve.evals.sort.construction import SortItem, build_items, segment_texts
+from memcurve.evals.sort.sources import SortText
+from memcurve.errors import ConfigError
 
 CONDITIONS = ("in_context", "no_context", "rag")
 

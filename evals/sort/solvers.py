@@ -17,11 +17,11 @@ from collections.abc import Mapping, Sequence
 from inspect_ai.model import ChatMessageUser
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
-from evals.retrieval.bm25 import BM25Index
-from evals.retrieval.units import Unit
-from evals.sort.construction import SortItem, excerpt_words
-from evals.sort.sources import SortText
-from generators.errors import ConfigError
+from memcurve.evals.retrieval.bm25 import BM25Index
+from memcurve.evals.retrieval.units import Unit
+from memcurve.evals.sort.construction import SortItem, excerpt_words
+from memcurve.evals.sort.sources import SortText
+from memcurve.errors import ConfigError
 
 ANSWER_MODES = ("auto", "logprobs", "generate")
 LOGPROB_ENDING = "\n\nAnswer: Segment"

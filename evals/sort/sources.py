@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from generators.errors import ConfigError, InputFormatError, StoreError
-from generators.store import open_store
+from memcurve.errors import ConfigError, InputFormatError, StoreError
+from memcurve.generators.store import open_store
 
 SPEAKER_LABELS = {"user": "User:", "assistant": "Assistant:"}
 

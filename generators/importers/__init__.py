@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generators.errors import InputFormatError
+from memcurve.errors import InputFormatError
 
 FORMATS = ("longmemeval", "locomo", "convomem")
 
@@ -22,13 +22,13 @@ def import_dataset(fmt: str, path: Path, out: Path, *, force: bool = False) -> s
     if path.is_dir() and fmt != "convomem":
         raise InputFormatError(f"{path}: is a folder; {fmt} imports one JSON file")
     if fmt == "longmemeval":
-        from generators.importers.longmemeval import import_longmemeval
+        from memcurve.generators.importers.longmemeval import import_longmemeval
 
         return import_longmemeval(path, Path(out), force=force)
     if fmt == "locomo":
-        from generators.importers.locomo import import_locomo
+        from memcurve.generators.importers.locomo import import_locomo
 
         return import_locomo(path, Path(out), force=force)
-    from generators.importers.convomem import import_convomem
+    from memcurve.generators.importers.convomem import import_convomem
 
     return import_convomem(path, Path(out), force=force)

@@ -18,10 +18,10 @@ from typing import Any
 
 import duckdb
 
-from generators.errors import InputFormatError
-from generators.overlap import word_overlap  # noqa: F401  (the generator's definition, shared)
-from generators.store import created_at, insert_rows, write_meta
-from generators.tokens import estimate_tokens
+from memcurve.errors import InputFormatError
+from memcurve.generators.overlap import word_overlap  # noqa: F401  (the generator's definition, shared)
+from memcurve.generators.store import created_at, insert_rows, write_meta
+from memcurve.generators.tokens import estimate_tokens
 
 IMPORTER_VERSION = "1"
 SPEAKERS = ("user", "assistant")

@@ -35,8 +35,8 @@ from typing import Any
 
 import ijson
 
-from generators.errors import InputFormatError
-from generators.importers.common import (
+from memcurve.errors import InputFormatError
+from memcurve.generators.importers.common import (
     HashingReader,
     Rows,
     Where,
@@ -48,8 +48,8 @@ from generators.importers.common import (
     word_overlap,
     write_import_meta,
 )
-from generators.importers.text_match import METHODS, Candidate, locate
-from generators.store import atomic_store, write_meta
+from memcurve.generators.importers.text_match import METHODS, Candidate, locate
+from memcurve.generators.store import atomic_store, write_meta
 
 CATEGORY_BY_FOLDER = {
     "user_evidence": "user_facts",

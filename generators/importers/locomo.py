@@ -27,8 +27,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from generators.errors import InputFormatError
-from generators.importers.common import (
+from memcurve.errors import InputFormatError
+from memcurve.generators.importers.common import (
     Rows,
     Where,
     answer_kind,
@@ -40,7 +40,7 @@ from generators.importers.common import (
     word_overlap,
     write_import_meta,
 )
-from generators.store import atomic_store
+from memcurve.generators.store import atomic_store
 
 CATEGORIES = {1: ("multi_hop", "multi-hop"), 2: ("temporal", "temporal"), 3: ("open_domain", "open-domain"),
               4: ("single_hop", "single-hop"), 5: ("abstention", "adversarial")}

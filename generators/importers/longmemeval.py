@@ -28,8 +28,8 @@ from typing import Any
 
 import ijson
 
-from generators.errors import InputFormatError
-from generators.importers.common import (
+from memcurve.errors import InputFormatError
+from memcurve.generators.importers.common import (
     SPEAKERS,
     HashingReader,
     Rows,
@@ -43,7 +43,7 @@ from generators.importers.common import (
     word_overlap,
     write_import_meta,
 )
-from generators.store import atomic_store, write_meta
+from memcurve.generators.store import atomic_store, write_meta
 
 CATEGORY_BY_TYPE = {
     "single-session-user": "user_facts",

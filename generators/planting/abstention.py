@@ -4,8 +4,8 @@ mentioned). The evidence is the related planted messages; the asked-for slot is 
 
 from __future__ import annotations
 
-from generators.personas import Persona
-from generators.planting.common import ABSTAIN, FactDraft, QuestionDraft, render_conversations, render_question
+from memcurve.generators.personas import Persona
+from memcurve.generators.planting.common import ABSTAIN, FactDraft, QuestionDraft, render_conversations, render_question
 
 CATEGORY = "abstention"
 # asked-for slot (never planted with subject 'user') -> the related user_facts slot that is planted

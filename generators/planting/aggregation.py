@@ -4,9 +4,9 @@
 
 from __future__ import annotations
 
-from generators.personas import Persona
-from generators.planting.common import FactDraft, QuestionDraft, render_conversations, render_question
-from generators.planting.vocab import titles, words
+from memcurve.generators.personas import Persona
+from memcurve.generators.planting.common import FactDraft, QuestionDraft, render_conversations, render_question
+from memcurve.generators.planting.vocab import titles, words
 
 CATEGORY = "aggregation"
 # kind -> (how the answer is formed, item pool or None, amount range or None, facts slot)

@@ -4,9 +4,9 @@ N > 1: N suggestions with a number each (price, minutes, pages, weight); the que
 
 from __future__ import annotations
 
-from generators.personas import ASSISTANT_SLOTS, Persona
-from generators.planting import user_facts
-from generators.planting.vocab import titles, words
+from memcurve.generators.personas import ASSISTANT_SLOTS, Persona
+from memcurve.generators.planting import user_facts
+from memcurve.generators.planting.vocab import titles, words
 
 CATEGORY = "assistant_facts"
 SPEAKER = "assistant"

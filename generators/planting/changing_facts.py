@@ -6,8 +6,8 @@ by the generator once the timestamps are known).
 
 from __future__ import annotations
 
-from generators.personas import CHANGING_SLOTS, Persona, pool
-from generators.planting.common import FactDraft, QuestionDraft, render_conversations, render_question
+from memcurve.generators.personas import CHANGING_SLOTS, Persona, pool
+from memcurve.generators.planting.common import FactDraft, QuestionDraft, render_conversations, render_question
 
 CATEGORY = "changing_facts"
 

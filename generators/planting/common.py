@@ -11,8 +11,8 @@ import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from generators.errors import TemplateError
-from generators.templating import Pack
+from memcurve.errors import TemplateError
+from memcurve.generators.templating import Pack
 
 ABSTAIN = "There is no information in prior conversations to answer this question."
 

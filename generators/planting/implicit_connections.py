@@ -4,8 +4,8 @@ must shape later advice that never mentions it. Same mechanics as preferences, o
 
 from __future__ import annotations
 
-from generators.personas import Persona
-from generators.planting import preferences
+from memcurve.generators.personas import Persona
+from memcurve.generators.planting import preferences
 
 CATEGORY = "implicit_connections"
 VOCAB = "implicit"

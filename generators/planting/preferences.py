@@ -5,9 +5,9 @@ N messages = N aspects of one domain (diet, spice, time, ...), each stated in it
 
 from __future__ import annotations
 
-from generators.personas import Persona
-from generators.planting.common import FactDraft, QuestionDraft, inline, render_conversations, render_question
-from generators.planting.vocab import structured
+from memcurve.generators.personas import Persona
+from memcurve.generators.planting.common import FactDraft, QuestionDraft, inline, render_conversations, render_question
+from memcurve.generators.planting.vocab import structured
 
 CATEGORY = "preferences"
 VOCAB = "preferences"

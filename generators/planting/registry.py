@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from generators.planting import (abstention, aggregation, assistant_facts, changing_facts, implicit_connections,
+from memcurve.generators.planting import (abstention, aggregation, assistant_facts, changing_facts, implicit_connections,
                                  preferences, temporal, user_facts)
 
 PLANTERS = {

@@ -5,10 +5,10 @@ once the generator has placed the conversations on the timeline.
 
 from __future__ import annotations
 
-from generators.personas import Persona
-from generators.planting.common import FactDraft, QuestionDraft, render_conversations, render_question
-from generators.planting.vocab import words
-from generators.temporal import KINDS
+from memcurve.generators.personas import Persona
+from memcurve.generators.planting.common import FactDraft, QuestionDraft, render_conversations, render_question
+from memcurve.generators.planting.vocab import words
+from memcurve.generators.temporal import KINDS
 
 CATEGORY = "temporal"
 EVENT_SLOT = "event"

@@ -4,10 +4,10 @@ N > 1 messages: N rated items (restaurants, hikes, ...), and the question needs 
 
 from __future__ import annotations
 
-from generators.personas import USER_SLOTS, Persona
-from generators.planting.common import (FactDraft, QuestionDraft, render_conversation, render_conversations,
+from memcurve.generators.personas import USER_SLOTS, Persona
+from memcurve.generators.planting.common import (FactDraft, QuestionDraft, render_conversation, render_conversations,
                                        render_question)
-from generators.planting.vocab import titles, words
+from memcurve.generators.planting.vocab import titles, words
 
 CATEGORY = "user_facts"
 SPEAKER = "user"

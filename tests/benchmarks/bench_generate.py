@@ -21,8 +21,8 @@ from pathlib import Path
 
 import duckdb
 
-from generators.config import CONVOMEM_SIZES, build_config
-from generators.generate import generate
+from memcurve.generators.config import CONVOMEM_SIZES, build_config
+from memcurve.generators.generate import generate
 
 
 def _children_cpu() -> float:

@@ -21,18 +21,18 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import evals  # noqa: E402,F401  (the real package first: with tests/ on sys.path, tests/evals would shadow it)
+import memcurve.evals  # noqa: E402,F401  (the real package first: with tests/ on sys.path, tests/evals would shadow it)
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from support import mock_output  # noqa: E402
 
-from evals.dataset import load_samples  # noqa: E402
-from evals.history import clear_cache, load_history  # noqa: E402
-from evals.retrieval import BM25Index, split_units  # noqa: E402
-from generators.store import atomic_store, insert_rows, write_meta  # noqa: E402
-from generators.tokens import estimate_tokens  # noqa: E402
+from memcurve.evals.dataset import load_samples  # noqa: E402
+from memcurve.evals.history import clear_cache, load_history  # noqa: E402
+from memcurve.evals.retrieval import BM25Index, split_units  # noqa: E402
+from memcurve.generators.store import atomic_store, insert_rows, write_meta  # noqa: E402
+from memcurve.generators.tokens import estimate_tokens  # noqa: E402
 
 SIZES = (10, 100, 300)
 
@@ -40,8 +40,8 @@ SIZES = (10, 100, 300)
 def generated_store(folder: Path) -> Path | None:
     if importlib.util.find_spec("generators.generate") is None:
         return None
-    from generators.config import build_config
-    from generators.generate import generate
+    from memcurve.generators.config import build_config
+    from memcurve.generators.generate import generate
 
     path = folder / "bench.duckdb"
     config = build_config({"seed": 11, "personas": 1, "sizes": ",".join(map(str, SIZES)),
@@ -225,8 +225,8 @@ def bench_overhead(db: Path, n: int) -> None:
     from inspect_ai.scorer import includes
     from inspect_ai.solver import generate
 
-    from evals.scorers import default_scorers
-    from evals.solvers import compare
+    from memcurve.evals.scorers import default_scorers
+    from memcurve.evals.solvers import compare
 
     all_samples = load_samples(db, solvers=["full_context", "rag"])
     per_solver = {s: [x for x in all_samples if x.metadata["solver"] == s] for s in ("full_context", "rag")}

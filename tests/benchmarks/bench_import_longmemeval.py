@@ -100,8 +100,8 @@ print(json.dumps({"elapsed": time.perf_counter() - start, "turns": turns, "cpu":
 CHILD_IMPORT = """
 import json, resource, sys, time
 from pathlib import Path
-from generators.importers import import_dataset
-from generators.store import open_store
+from memcurve.generators.importers import import_dataset
+from memcurve.generators.store import open_store
 start = time.perf_counter()
 summary = import_dataset("longmemeval", Path(sys.argv[1]), Path(sys.argv[2]), force=True)
 elapsed = time.perf_counter() - start

@@ -22,10 +22,10 @@ from pathlib import Path
 
 from inspect_ai.model import get_model
 
-from evals.history import Conversation, History, Message
-from evals.memory import make_system
-from evals.memory.cache import MemoryCache, clear_memory_cache
-from evals.memory.llm import MemoryLLM
+from memcurve.evals.history import Conversation, History, Message
+from memcurve.evals.memory import make_system
+from memcurve.evals.memory.cache import MemoryCache, clear_memory_cache
+from memcurve.evals.memory.llm import MemoryLLM
 
 sys.path.append(str(Path(__file__).resolve().parents[1]))  # tests/support.py, after evals is imported
 from support import mock_output  # noqa: E402

@@ -1,7 +1,7 @@
 """Benchmark: the full `memcurve report` on 20,000 sample rows with 2,000 bootstrap resamples.
 
 Prints elapsed time per stage and peak memory. Target on a 2-core machine: under 10 s in all.
-The rows are synthetic (evals.stats.simulate: three solvers with known curves and clustered
+The rows are synthetic (evals.analysis.stats.simulate: three solvers with known curves and clustered
 persona/question effects) but have every column the report reads from real logs.
 
     python tests/benchmarks/bench_report.py
@@ -16,8 +16,8 @@ from pathlib import Path
 
 import polars as pl
 
-from evals.report import build_report
-from evals.stats.simulate import simulate_results
+from memcurve.evals.analysis.report import build_report
+from memcurve.evals.analysis.stats.simulate import simulate_results
 
 
 def synthetic_frame() -> pl.DataFrame:

@@ -20,13 +20,13 @@ from collections import defaultdict
 import duckdb
 import numpy as np
 
-from evals.dataset import load_samples
-from evals.history import load_history
-from evals.retrieval import BM25Index, split_units
-from evals.retrieval import dense as dense_module
-from evals.retrieval.dense import DenseIndex, chunk_text, load_encoder
-from evals.retrieval.hybrid import HybridIndex
-from evals.scorers.retrieval import retrieval_scores
+from memcurve.evals.dataset import load_samples
+from memcurve.evals.history import load_history
+from memcurve.evals.retrieval import BM25Index, split_units
+from memcurve.evals.retrieval import dense as dense_module
+from memcurve.evals.retrieval.dense import DenseIndex, chunk_text, load_encoder
+from memcurve.evals.retrieval.hybrid import HybridIndex
+from memcurve.evals.scorers.retrieval import retrieval_scores
 
 RETRIEVERS = ("bm25", "dense", "hybrid")
 

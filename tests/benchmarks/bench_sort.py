@@ -17,9 +17,9 @@ import random
 import time
 import tracemalloc
 
-from evals.sort.construction import sentence_starts
-from evals.sort.dataset import sort_samples
-from evals.sort.sources import SortText
+from memcurve.evals.sort.construction import sentence_starts
+from memcurve.evals.sort.dataset import sort_samples
+from memcurve.evals.sort.sources import SortText
 
 SYLLABLES = ["ka", "lo", "mer", "tin", "sa", "ve", "dor", "ri", "an", "pel", "gu", "nos", "te", "bra", "il"]
 ENDINGS = [".", ".", ".", ".", "?", "!", ";"]

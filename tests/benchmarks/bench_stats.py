@@ -19,7 +19,7 @@ import tracemalloc
 import numpy as np
 import polars as pl
 
-from evals.stats import (
+from memcurve.evals.analysis.stats import (
     accuracy_curves,
     accuracy_per_dollar,
     compare_solvers,
@@ -28,7 +28,7 @@ from evals.stats import (
     pairwise_crossovers,
     summarise,
 )
-from evals.stats.simulate import simulate_results
+from memcurve.evals.analysis.stats.simulate import simulate_results
 
 SOLVERS = {"full_context": (2.2, -0.55), "rag": (0.3, -0.05), "memory": (0.0, 0.02)}
 COSTS = {"full_context": (-9.0, 1.0), "rag": (-7.5, 0.05), "memory": (-7.0, 0.0)}

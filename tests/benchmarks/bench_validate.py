@@ -11,11 +11,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from generators.config import CONVOMEM_SIZES, build_config
-from generators.export import export
-from generators.generate import generate
-from generators.info import describe
-from generators.validate import validate
+from memcurve.generators.config import CONVOMEM_SIZES, build_config
+from memcurve.generators.export import export
+from memcurve.generators.generate import generate
+from memcurve.generators.info import describe
+from memcurve.generators.validate import validate
 
 
 def main() -> None:

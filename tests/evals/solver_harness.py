@@ -7,7 +7,7 @@ from inspect_ai.model import get_model
 from inspect_ai.scorer import includes
 from support import mock_output
 
-from evals.dataset import load_samples
+from memcurve.evals.dataset import load_samples
 
 # tiny benchmark question -> the answer a perfect model gives
 RIGHT_ANSWERS = {

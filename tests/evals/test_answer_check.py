@@ -2,8 +2,8 @@
 
 import pytest
 
-from evals.normalize import contains, dates_in, normalize, numbers_in
-from evals.scorers.answer_check import abstains, check_answer
+from memcurve.evals.normalize import contains, dates_in, normalize, numbers_in
+from memcurve.evals.scorers.answer_check import abstains, check_answer
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -104,7 +104,7 @@ def test_rubric_answers_are_left_to_the_judge():
 
 
 def test_rubric_is_decided_by_answer_kind_or_category():
-    from evals.scorers.answer_check import is_rubric
+    from memcurve.evals.scorers.answer_check import is_rubric
 
     assert is_rubric({"category": "user_facts", "answer_kind": "rubric"})
     assert is_rubric({"category": "implicit_connections", "answer_kind": "text"})  # category scored by rubric

@@ -10,7 +10,7 @@ from inspect_ai.scorer import value_to_float
 from solver_harness import answer_honestly
 from support import mock_output
 
-from generators.errors import ConfigError, StoreError
+from memcurve.errors import ConfigError, StoreError
 
 TASK_FILE = Path(__file__).resolve().parents[2] / "tasks" / "convomem.py"
 
@@ -90,9 +90,9 @@ def test_invalid_options_fail_on_one_line(tiny_store, args, error, message):
 def test_window_option_truncates_and_overflow_is_not_scored_wrong(tiny_store, tmp_path):
     convomem = _convomem()
     model = get_model("mockllm/model", custom_outputs=answer_honestly)
-    from evals.context import keep_recent
-    from evals.history import load_history
-    from evals.solvers.prompt import PROMPT_RESERVE_TOKENS, history_budget
+    from memcurve.evals.context import keep_recent
+    from memcurve.evals.history import load_history
+    from memcurve.evals.solvers.prompt import PROMPT_RESERVE_TOKENS, history_budget
 
     convs = load_history(tiny_store, "p000-h00-n0003").conversations
     window = next(w for w in range(1, 5000)  # the task's max_tokens is 32

@@ -2,8 +2,8 @@
 
 import pytest
 
-from evals.dataset import load_samples
-from generators.errors import ConfigError, StoreError
+from memcurve.evals.dataset import load_samples
+from memcurve.errors import ConfigError, StoreError
 
 
 def test_one_sample_per_solver_history_question_with_small_metadata(tiny_store):

@@ -14,9 +14,9 @@ from inspect_ai.dataset import Sample
 from inspect_ai.model import ChatMessageAssistant, ChatMessageSystem, ChatMessageUser, GenerateConfig, get_model
 from inspect_ai.scorer import includes
 
-from evals.models import context_window
-from evals.models.llama_backend import OfflineModelError, require_llama_cpp
-from evals.models.provider import render_prompt
+from memcurve.evals.models import context_window
+from memcurve.evals.models.llama_backend import OfflineModelError, require_llama_cpp
+from memcurve.evals.models.provider import render_prompt
 
 pytestmark = pytest.mark.offline_model
 pytest.importorskip("llama_cpp")

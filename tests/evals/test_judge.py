@@ -9,7 +9,7 @@ from inspect_ai.dataset import Sample
 from inspect_ai.model import get_model
 from support import mock_output
 
-from evals.scorers.judge import (
+from memcurve.evals.scorers.judge import (
     ABSTENTION,
     ALL_ESSENTIALS,
     CHANGING,
@@ -21,7 +21,7 @@ from evals.scorers.judge import (
     judge_prompt,
     parse_verdict,
 )
-from generators.errors import ConfigError
+from memcurve.errors import ConfigError
 
 
 @pytest.mark.parametrize("text, verdict", [

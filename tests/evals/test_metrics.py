@@ -5,7 +5,7 @@ import math
 import pytest
 from inspect_ai.scorer import CORRECT, INCORRECT, SampleScore, Score
 
-from evals.metrics import accuracy_metrics, breakdown, mean_metrics
+from memcurve.evals.metrics import accuracy_metrics, breakdown, mean_metrics
 
 
 def sample(i, value, history, solver="rag", size=1, category="user_facts"):

@@ -14,8 +14,8 @@ pytest.importorskip("llama_cpp", reason="the offline model needs the local extra
 
 from inspect_ai import eval  # noqa: E402
 
-from generators.config import build_config  # noqa: E402
-from generators.generate import generate  # noqa: E402
+from memcurve.generators.config import build_config  # noqa: E402
+from memcurve.generators.generate import generate  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 

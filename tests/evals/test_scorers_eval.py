@@ -14,7 +14,7 @@ from inspect_ai.model import ChatMessageUser, get_model
 from inspect_ai.solver import solver
 from support import ABSTAIN, mock_output
 
-from evals.scorers import default_scorers
+from memcurve.evals.scorers import default_scorers
 
 HAYSTACK = "SECRET-HAYSTACK: the whole history would be here."
 RANK2 = [["a"], ["e1", "x"], ["b"], ["c"], ["d"]]      # evidence e1 at rank 2 of 5

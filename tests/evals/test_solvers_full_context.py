@@ -2,10 +2,10 @@
 
 from solver_harness import history_ids, run_solver
 
-from evals.context import keep_recent
-from evals.history import load_history
-from evals.solvers import full_context
-from evals.solvers.prompt import PROMPT_RESERVE_TOKENS, history_budget
+from memcurve.evals.context import keep_recent
+from memcurve.evals.history import load_history
+from memcurve.evals.solvers import full_context
+from memcurve.evals.solvers.prompt import PROMPT_RESERVE_TOKENS, history_budget
 
 ALL = ["p000-c0000", "p000-c0001", "p000-c0002"]
 H3 = "p000-h00-n0003"

@@ -2,7 +2,7 @@
 
 from solver_harness import history_ids, run_solver
 
-from evals.solvers import compare, no_context, oracle
+from memcurve.evals.solvers import compare, no_context, oracle
 
 H3 = "p000-h00-n0003"
 

@@ -3,12 +3,12 @@
 import pytest
 from solver_harness import history_ids, run_solver
 
-from evals.context import render
-from evals.history import load_history
-from evals.solvers import rag
-from evals.solvers.prompt import PROMPT_RESERVE_TOKENS, history_budget
-from generators.errors import ConfigError
-from generators.tokens import estimate_tokens
+from memcurve.evals.context import render
+from memcurve.evals.history import load_history
+from memcurve.evals.solvers import rag
+from memcurve.evals.solvers.prompt import PROMPT_RESERVE_TOKENS, history_budget
+from memcurve.errors import ConfigError
+from memcurve.generators.tokens import estimate_tokens
 
 H3 = "p000-h00-n0003"
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import duckdb
 
-from generators.store import atomic_store, insert_rows, write_meta
-from generators.tokens import estimate_tokens
+from memcurve.generators.store import atomic_store, insert_rows, write_meta
+from memcurve.generators.tokens import estimate_tokens
 
 ABSTAIN = "There is no information in prior conversations to answer this question."
 START = datetime(2024, 3, 4, 10, 0)

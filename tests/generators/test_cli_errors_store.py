@@ -10,8 +10,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from generators.cli import main
-from generators.schema import SCHEMA_VERSION
+from memcurve.cli import main
+from memcurve.generators.schema import SCHEMA_VERSION
 
 
 def _wrong_version(tmp_path: Path, tiny: Path) -> Path:
@@ -73,7 +73,7 @@ def test_wrong_version_message_names_both_versions(tmp_path, tiny_store, capsys)
 
 def test_real_process_exits_2_without_traceback(tmp_path, tiny_store):
     _wrong_version(tmp_path, tiny_store)
-    result = subprocess.run([sys.executable, "-m", "generators.cli", "validate", str(tiny_store)],
+    result = subprocess.run([sys.executable, "-m", "memcurve.cli", "validate", str(tiny_store)],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
     assert result.stdout == ""
@@ -82,7 +82,7 @@ def test_real_process_exits_2_without_traceback(tmp_path, tiny_store):
 
 
 def test_real_process_validate_passes_with_exit_0(tiny_store):
-    result = subprocess.run([sys.executable, "-m", "generators.cli", "validate", str(tiny_store)],
+    result = subprocess.run([sys.executable, "-m", "memcurve.cli", "validate", str(tiny_store)],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.splitlines()[0].endswith("s)")
@@ -90,8 +90,8 @@ def test_real_process_validate_passes_with_exit_0(tiny_store):
 
 
 def test_unknown_export_format_is_a_one_line_error(tiny_store, tmp_path):
-    from generators.errors import MemcurveError
-    from generators.export import export
+    from memcurve.errors import MemcurveError
+    from memcurve.generators.export import export
 
     with pytest.raises(MemcurveError, match="unknown export format 'csv'; valid: parquet, jsonl"):
         export(tiny_store, "csv", tmp_path / "out")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from generators.cli import main
+from memcurve.cli import main
 
 TINY = ["--personas", "1", "--questions-per-category", "1", "--sizes", "1,2,3", "--quiet"]
 
@@ -143,7 +143,7 @@ def test_ctrl_c_while_writing_leaves_nothing(tmp_path):
 
     out = tmp_path / "b.duckdb"
     argv = ["generate", "--out", str(out), "--personas", "16", "--questions-per-category", "60", "--quiet"]
-    proc = subprocess.Popen([sys.executable, "-c", f"import sys; from generators.cli import main; sys.exit(main({argv!r}))"],
+    proc = subprocess.Popen([sys.executable, "-c", f"import sys; from memcurve.cli import main; sys.exit(main({argv!r}))"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     deadline = time.monotonic() + 120
     while not any(p.name.startswith(f".b.duckdb.tmp-{proc.pid}") for p in tmp_path.iterdir()):

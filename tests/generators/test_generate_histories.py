@@ -8,9 +8,9 @@ import random
 import duckdb
 import pytest
 
-from generators.config import CONVOMEM_SIZES, build_config
-from generators.generate import generate
-from generators.histories import TARGETS, Shape, form_chains, layout_chain, van_der_corput
+from memcurve.generators.config import CONVOMEM_SIZES, build_config
+from memcurve.generators.generate import generate
+from memcurve.generators.histories import TARGETS, Shape, form_chains, layout_chain, van_der_corput
 
 
 def test_van_der_corput_is_a_permutation_with_even_prefixes():

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from generators.categories import CATEGORIES, GENERATED
-from generators.config import build_config
-from generators.generate import generate
-from generators.store import content_hash, open_store
-from generators.temporal import KINDS, compute
-from generators.tokens import estimate_tokens
+from memcurve.generators.categories import CATEGORIES, GENERATED
+from memcurve.generators.config import build_config
+from memcurve.generators.generate import generate
+from memcurve.generators.store import content_hash, open_store
+from memcurve.generators.temporal import KINDS, compute
+from memcurve.generators.tokens import estimate_tokens
 
 SMALL = {"seed": 11, "personas": 2, "questions_per_category": 3, "sizes": "1,2,3,5,10,20,40",
          "questions_per_history": 6, "max_evidence": 6}
@@ -65,7 +65,7 @@ def test_same_hash_in_a_fresh_process_with_another_hash_seed(tmp_path, bench):
             "--questions-per-category", str(SMALL["questions_per_category"]), "--sizes", SMALL["sizes"],
             "--questions-per-history", str(SMALL["questions_per_history"]), "--max-evidence", str(SMALL["max_evidence"])]
     env = {**os.environ, "PYTHONHASHSEED": "4242"}
-    subprocess.run([sys.executable, "-c", f"import sys; from generators.cli import main; sys.exit(main({argv!r}))"],
+    subprocess.run([sys.executable, "-c", f"import sys; from memcurve.cli import main; sys.exit(main({argv!r}))"],
                    check=True, env=env, capture_output=True)
     assert _hash(out) == _hash(bench)
 

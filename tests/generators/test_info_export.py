@@ -11,14 +11,14 @@ import polars as pl
 import pytest
 
 import defects
-from generators.cli import main
-from generators.config import build_config
-from generators.errors import MemcurveError
-from generators.export import export
-from generators.generate import generate
-from generators.info import describe
-from generators.schema import SCHEMA_VERSION, TABLES
-from generators.store import content_hash, open_store
+from memcurve.cli import main
+from memcurve.generators.config import build_config
+from memcurve.errors import MemcurveError
+from memcurve.generators.export import export
+from memcurve.generators.generate import generate
+from memcurve.generators.info import describe
+from memcurve.generators.schema import SCHEMA_VERSION, TABLES
+from memcurve.generators.store import content_hash, open_store
 
 
 @pytest.fixture(scope="module")
@@ -171,7 +171,7 @@ def test_export_refuses_a_non_empty_folder_and_leaves_it_alone(tiny_store, tmp_p
 
 
 def test_failed_export_leaves_nothing(tiny_store, tmp_path, monkeypatch):
-    import generators.export as export_module
+    import memcurve.generators.export as export_module
 
     def boom(con):
         raise RuntimeError("disk full")

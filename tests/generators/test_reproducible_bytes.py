@@ -4,8 +4,8 @@ import hashlib
 
 import pytest
 
-from generators.cli import main
-from generators.store import content_hash, open_store, read_meta
+from memcurve.cli import main
+from memcurve.generators.store import content_hash, open_store, read_meta
 
 ARGS = ["--seed", "11", "--personas", "3", "--sizes", "1,3,10", "--questions-per-category", "2", "--quiet"]
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from generators.errors import StoreError
-from generators.schema import SCHEMA_VERSION, TABLE_NAMES
-from generators.store import (atomic_store, content_hash, insert_rows, memcurve_version, open_store, read_meta,
+from memcurve.errors import StoreError
+from memcurve.generators.schema import SCHEMA_VERSION, TABLE_NAMES
+from memcurve.generators.store import (atomic_store, content_hash, insert_rows, memcurve_version, open_store, read_meta,
                               table_hash, write_meta)
 from support import build_tiny_store
 

@@ -11,14 +11,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from generators.config import build_config
-from generators.errors import TemplateError
-from generators.fillers import FillerMaker, filler_context
-from generators.generate import generate, validate_pack
-from generators.personas import ASSISTANT_SLOTS, CHANGING_SLOTS, NEGATIVE_SLOTS, USER_SLOTS, make_persona, pool
-from generators.planting import aggregation, assistant_facts, user_facts
-from generators.planting.vocab import words
-from generators.templating import load_pack
+from memcurve.generators.config import build_config
+from memcurve.errors import TemplateError
+from memcurve.generators.fillers import FillerMaker, filler_context
+from memcurve.generators.generate import generate, validate_pack
+from memcurve.generators.personas import ASSISTANT_SLOTS, CHANGING_SLOTS, NEGATIVE_SLOTS, USER_SLOTS, make_persona, pool
+from memcurve.generators.planting import aggregation, assistant_facts, user_facts
+from memcurve.generators.planting.vocab import words
+from memcurve.generators.templating import load_pack
 
 SMALL = {"seed": 3, "personas": 1, "questions_per_category": 4, "sizes": "1,2,4,8", "questions_per_history": 4}
 

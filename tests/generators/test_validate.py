@@ -8,10 +8,10 @@ import duckdb
 import pytest
 
 import defects
-from generators.cli import main
-from generators.config import build_config
-from generators.generate import generate
-from generators.validate import CHECKS, validate
+from memcurve.cli import main
+from memcurve.generators.config import build_config
+from memcurve.generators.generate import generate
+from memcurve.generators.validate import CHECKS, validate
 
 CHECK_NAMES = [name for name, _ in CHECKS]
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from support import mock_output
 
-from evals.history import Conversation, History, Message
+from memcurve.evals.history import Conversation, History, Message
 
 
 def build_history(sessions: dict[str, tuple[datetime, list[tuple[str, str]]]], history_id: str = "h") -> History:
@@ -52,7 +52,7 @@ def run_rag(db, solver, log_dir, *, sizes=None, **eval_kwargs):
     from inspect_ai.model import get_model
     from inspect_ai.scorer import includes
 
-    from evals.dataset import load_samples
+    from memcurve.evals.dataset import load_samples
 
     task = Task(dataset=load_samples(db, solvers=["rag"], sizes=sizes), solver=solver, scorer=includes())
     model = get_model("mockllm/model", custom_outputs=lambda *a: mock_output("I don't know."))

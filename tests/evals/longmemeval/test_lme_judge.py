@@ -9,8 +9,8 @@ from inspect_ai.model import get_model
 from lme_helpers import rule_judge
 from support import mock_output
 
-from evals.longmemeval import longmemeval_judge, parse_yes_no, prompt_type
-from evals.longmemeval.judge import judge_prompt
+from memcurve.evals.longmemeval import longmemeval_judge, parse_yes_no, prompt_type
+from memcurve.evals.longmemeval.judge import judge_prompt
 
 # id -> (question_type / category, flags, gold, reply)
 CASES = {
@@ -68,8 +68,8 @@ def test_per_type_rules_through_eval(tmp_path):
     assert scores["unparseable"].explanation == "Perhaps."
     # the log's LongMemEval metrics skip the unparseable sample: 9 scored, 5 right
     [judge] = [s for s in log.results.scores if s.name == "judge"]
-    # Inspect may name a dict-valued metric's keys `<metric>_<key>`; the prefix is dropped
-    metrics = {name.removeprefix("longmemeval_accuracy_"): m.value for name, m in judge.metrics.items()}
+    # Inspect names a dict-valued metric's keys `<registry name>_<key>` (memcurve/longmemeval_accuracy_overall); the prefix is dropped
+    metrics = {name.split("longmemeval_accuracy_")[-1]: m.value for name, m in judge.metrics.items()}
     assert metrics["overall"] == pytest.approx(5 / 9)
     # types: knowledge-update 2/2, multi-session 0/1, single-session-user 2/4 (abstention items in their base
     # type, as in the original), temporal-reasoning 1/2 -> unweighted mean 0.5

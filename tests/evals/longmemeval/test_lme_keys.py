@@ -7,9 +7,9 @@ from inspect_ai.model import get_model
 from lme_helpers import build_history, run_rag
 from support import mock_output
 
-from evals.retrieval import keys
-from evals.retrieval.keys import keyed_index, parse_facts
-from evals.solvers import rag
+from memcurve.evals.retrieval import keys
+from memcurve.evals.retrieval.keys import keyed_index, parse_facts
+from memcurve.evals.solvers import rag
 
 QUESTION = "What is my dog's name?"
 

@@ -6,8 +6,8 @@ from datetime import datetime
 import pytest
 from lme_helpers import build_history
 
-from evals.longmemeval import qa_summary, sample_retrieval
-from evals.longmemeval.metrics import session_ranking, turn_ranking
+from memcurve.evals.longmemeval import qa_summary, sample_retrieval
+from memcurve.evals.longmemeval.metrics import session_ranking, turn_ranking
 
 DAY = datetime(2024, 1, 10, 9, 0)
 HISTORY = build_history({

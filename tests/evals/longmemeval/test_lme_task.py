@@ -11,21 +11,21 @@ from inspect_ai.model import get_model
 from lme_helpers import rule_judge
 from support import evidence_reader, mock_output
 
-from evals.longmemeval import ABILITIES, default_benchmark, resolve_data
-from evals.results import read_results
-from generators.errors import ConfigError
-from generators.importers import import_dataset
-from generators.store import open_store
+from memcurve.evals.longmemeval import ABILITIES, default_benchmark, resolve_data
+from memcurve.evals.analysis.results import read_results
+from memcurve.errors import ConfigError
+from memcurve.generators.importers import import_dataset
+from memcurve.generators.store import open_store
 
 ROOT = Path(__file__).resolve().parents[3]
-FIXTURES = ROOT / "tests" / "importers" / "fixtures"
+FIXTURES = ROOT / "tests" / "generators" / "importers" / "fixtures"
 
 
 def _metrics(log, name):
     """A scorer's metrics; Inspect names a dict-valued metric's keys `<metric>_<key>` when the log has several
     scorers, so the prefix is dropped."""
     [score] = [s for s in log.results.scores if s.name == name]
-    return {key.removeprefix("longmemeval_accuracy_"): m.value for key, m in score.metrics.items()}
+    return {key.split("longmemeval_accuracy_")[-1]: m.value for key, m in score.metrics.items()}
 
 
 def _run(task_file, db, tmp_path, monkeypatch, grader=rule_judge, **task_args):

@@ -8,11 +8,11 @@ from lme_helpers import build_history, run_rag
 
 from support import mock_output
 
-from evals.retrieval.bm25 import BM25Index
-from evals.retrieval import time_aware
-from evals.retrieval.time_aware import parse_range, time_aware_rerank
-from evals.retrieval.units import split_units
-from evals.solvers import rag
+from memcurve.evals.retrieval.bm25 import BM25Index
+from memcurve.evals.retrieval import time_aware
+from memcurve.evals.retrieval.time_aware import parse_range, time_aware_rerank
+from memcurve.evals.retrieval.units import split_units
+from memcurve.evals.solvers import rag
 
 HISTORY = build_history({
     "jan02": (datetime(2024, 1, 2, 18, 0), [("user", "I baked sourdough bread, my first loaf of bread ever!"),

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from support import mock_output
 
-from generators.store import atomic_store, insert_rows, write_meta
-from generators.tokens import estimate_tokens
+from memcurve.generators.store import atomic_store, insert_rows, write_meta
+from memcurve.generators.tokens import estimate_tokens
 
 START = datetime(2024, 2, 5, 10, 0)
 CONVERSATIONS = {

@@ -8,11 +8,11 @@ import pytest
 from inspect_ai.model import get_model
 from memory_support import H2, H4, Scripted, build_memory_store
 
-from evals.history import load_history
-from evals.memory import make_system
-from evals.memory.cache import MemoryCache, chain_keys, clear_memory_cache, identity
-from evals.memory.fact_store import EXTRACT_OPENING
-from evals.memory.llm import MemoryLLM
+from memcurve.evals.history import load_history
+from memcurve.evals.memory import make_system
+from memcurve.evals.memory.cache import MemoryCache, chain_keys, clear_memory_cache, identity
+from memcurve.evals.memory.fact_store import EXTRACT_OPENING
+from memcurve.evals.memory.llm import MemoryLLM
 
 
 @pytest.fixture

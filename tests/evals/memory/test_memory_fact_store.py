@@ -6,9 +6,9 @@ import pytest
 from inspect_ai.model import get_model
 from memory_support import H2, H4, Scripted, build_memory_store
 
-from evals.history import load_history
-from evals.memory.fact_store import EXTRACT_OPENING, UPDATE_OPENING, FactStore, parse_events, parse_facts
-from evals.memory.llm import MemoryLLM
+from memcurve.evals.history import load_history
+from memcurve.evals.memory.fact_store import EXTRACT_OPENING, UPDATE_OPENING, FactStore, parse_events, parse_facts
+from memcurve.evals.memory.llm import MemoryLLM
 
 
 @pytest.fixture
@@ -139,8 +139,8 @@ def test_apply_drops_unknown_ids_and_empty_texts():
 
 
 def test_extraction_sees_the_users_lines_unless_asked_for_all(store_db):
-    from evals.memory.fact_store import extraction_prompt
-    from generators.errors import ConfigError
+    from memcurve.evals.memory.fact_store import extraction_prompt
+    from memcurve.errors import ConfigError
 
     conversation = load_history(store_db, H2).conversations[0]
     user_only = extraction_prompt(conversation).rsplit("Conversation on ", 1)[-1]

@@ -6,7 +6,7 @@ import pytest
 from inspect_ai.model import ModelOutput, get_model
 from support import mock_output
 
-from evals.memory.llm import MemoryLLM, _join_opening, parse_json
+from memcurve.evals.memory.llm import MemoryLLM, _join_opening, parse_json
 
 OPEN = '{"facts": ['
 

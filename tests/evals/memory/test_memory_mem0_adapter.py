@@ -6,10 +6,10 @@ import asyncio
 import pytest
 from memory_support import H2, build_memory_store
 
-from evals.history import load_history
-from evals.memory import make_system
-from evals.memory.mem0_adapter import Mem0Memory, available
-from generators.errors import ConfigError
+from memcurve.evals.history import load_history
+from memcurve.evals.memory import make_system
+from memcurve.evals.memory.mem0_adapter import Mem0Memory, available
+from memcurve.errors import ConfigError
 
 
 class RecordingMemory:
@@ -59,7 +59,7 @@ def test_adapter_feeds_conversations_and_renders_search_hits(tmp_path):
 def test_mem0_failures_are_recorded():
     from datetime import datetime
 
-    from evals.history import Conversation, Message
+    from memcurve.evals.history import Conversation, Message
 
     adapter = Mem0Memory(memory=RecordingMemory())
     msg = Message("x-m00", "x", 0, "user", "please explode", datetime(2024, 1, 1), 2)

@@ -7,11 +7,11 @@ import pytest
 from inspect_ai.model import get_model
 from memory_support import H2, H4, Scripted, build_memory_store
 
-from evals.history import load_history
-from evals.memory.fact_store import FactStore
-from evals.memory.hybrid import RecentPlusRag
-from evals.memory.llm import MemoryLLM
-from evals.memory.operations import (
+from memcurve.evals.history import load_history
+from memcurve.evals.memory.fact_store import FactStore
+from memcurve.evals.memory.hybrid import RecentPlusRag
+from memcurve.evals.memory.llm import MemoryLLM
+from memcurve.evals.memory.operations import (
     changing_chains,
     extraction_recall,
     found,
@@ -21,8 +21,8 @@ from evals.memory.operations import (
     score_memory,
     update_accuracy,
 )
-from evals.memory.protocol import MemoryItem
-from evals.memory.summary import RollingSummary
+from memcurve.evals.memory.protocol import MemoryItem
+from memcurve.evals.memory.summary import RollingSummary
 
 
 @pytest.fixture

@@ -10,13 +10,13 @@ from inspect_ai.model import get_model
 from memory_support import H2, H4, Scripted, build_memory_store
 from support import mock_output
 
-from evals.memory.cache import clear_memory_cache
-from evals.memory.fact_store import EXTRACT_OPENING
-from evals.memory.hybrid import RecentPlusRag
-from evals.history import load_history
-from evals.memory.summary import RollingSummary, cap_tokens
-from evals.solvers.memory import memory
-from generators.errors import ConfigError
+from memcurve.evals.memory.cache import clear_memory_cache
+from memcurve.evals.memory.fact_store import EXTRACT_OPENING
+from memcurve.evals.memory.hybrid import RecentPlusRag
+from memcurve.evals.history import load_history
+from memcurve.evals.memory.summary import RollingSummary, cap_tokens
+from memcurve.evals.solvers.memory import memory
+from memcurve.errors import ConfigError
 
 TASK_FILE = Path(__file__).resolve().parents[3] / "tasks" / "convomem.py"
 
@@ -41,9 +41,11 @@ def run_task(db, tmp_path, solvers, script, memory_model=None, **args):
 
 
 def metric(log, scorer, name):
+    """A metric by name, with or without Inspect's package prefix ("memcurve/breakdown_solver/rag")."""
     for score in log.results.scores:
-        if score.name == scorer and name in score.metrics:
-            return score.metrics[name].value
+        for key, value in score.metrics.items() if score.name == scorer else ():
+            if key.removeprefix("memcurve/") == name:
+                return value.value
     raise KeyError((scorer, name))
 
 
@@ -81,7 +83,7 @@ def test_three_systems_through_convomem(store_db, tmp_path):
     assert metric(log, "update_accuracy", "breakdown_solver/memory:fact_store") == 1.0
     assert metric(log, "ingest_tokens", "breakdown_solver/memory:hybrid") == 0.0
     assert metric(log, "extraction_recall", "breakdown_solver/memory:hybrid") == 1.0
-    assert "breakdown_solver/rag" not in {k for s in log.results.scores if s.name == "extraction_recall" for k in s.metrics}
+    assert "breakdown_solver/rag" not in {k.removeprefix("memcurve/") for s in log.results.scores if s.name == "extraction_recall" for k in s.metrics}
     assert metric(log, "answer_check", "solver/memory:fact_store") == 0.5  # the mock always says Gwendolyn
     rag = by_id[f"rag:{H4}:p001-q0000"]
     assert rag.scores["memory_operations"].value["ingest_tokens"] != rag.scores["memory_operations"].value["ingest_tokens"]

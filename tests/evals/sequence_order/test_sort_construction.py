@@ -5,7 +5,7 @@ from collections import Counter
 
 import pytest
 
-from evals.sort.construction import (
+from memcurve.evals.sort.construction import (
     build_items,
     distance_bin_edges,
     ends_sentence,
@@ -14,9 +14,9 @@ from evals.sort.construction import (
     segment_texts,
     sentence_starts,
 )
-from evals.sort.dataset import sort_samples
-from evals.sort.sources import SortText
-from generators.errors import ConfigError
+from memcurve.evals.sort.dataset import sort_samples
+from memcurve.evals.sort.sources import SortText
+from memcurve.errors import ConfigError
 
 NOUNS = ["lantern", "harbour", "orchard", "letter", "kettle", "meadow", "captain", "window", "ferry", "cellar"]
 VERBS = ["watched", "carried", "found", "mended", "painted", "crossed", "heard", "opened"]

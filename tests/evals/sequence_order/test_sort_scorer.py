@@ -14,7 +14,7 @@ from inspect_ai.model import (
 from inspect_ai.scorer import CORRECT, INCORRECT, SampleScore, Score
 from scipy.stats import binomtest
 
-from evals.sort.scorer import (
+from memcurve.evals.sort.scorer import (
     accuracy_by_condition,
     accuracy_by_distance_bin,
     accuracy_by_excerpt_length,

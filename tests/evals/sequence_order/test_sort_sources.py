@@ -2,11 +2,11 @@
 
 import pytest
 
-from evals.sort.construction import excerpt_words, segment_texts
-from evals.sort.dataset import as_list, sort_samples
-from evals.sort.solvers import item_from_metadata as _item
-from evals.sort.sources import store_sources, text_source
-from generators.errors import ConfigError, InputFormatError, StoreError
+from memcurve.evals.sort.construction import excerpt_words, segment_texts
+from memcurve.evals.sort.dataset import as_list, sort_samples
+from memcurve.evals.sort.solvers import item_from_metadata as _item
+from memcurve.evals.sort.sources import store_sources, text_source
+from memcurve.errors import ConfigError, InputFormatError, StoreError
 
 HISTORY_3 = (
     "User: Could you give me a quick weeknight pasta recipe with spinach? "

@@ -15,8 +15,8 @@ from inspect_ai.model import Logprob, Logprobs, TopLogprob, get_model
 from scipy.stats import binomtest
 from support import mock_output
 
-from evals.sort.solvers import GENERATE_ENDING, LOGPROB_ENDING
-from generators.errors import ConfigError
+from memcurve.evals.sort.solvers import GENERATE_ENDING, LOGPROB_ENDING
+from memcurve.errors import ConfigError
 
 TASK = Path(__file__).resolve().parents[3] / "tasks" / "sort.py"
 TASK_SPEC = f"{TASK}@sort"  # an absolute path needs the @task form (a bare one is read as a glob)

@@ -1,0 +1,1 @@
+"""Analysis: Inspect logs -> one tidy table -> statistics -> figures and the markdown report."""

@@ -1,0 +1,137 @@
+"""`memcurve` command line: generate | validate | info | export | import | report.
+
+Each subcommand is a thin wrapper over a library function. User errors (MemcurveError) print one line
+to stderr and exit 2; a failed validation exits 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from memcurve.errors import MemcurveError
+
+
+def _cmd_generate(args: argparse.Namespace) -> int:
+    from memcurve.generators.config import build_config, load_config_file
+    from memcurve.generators.generate import generate
+
+    values = load_config_file(args.config) if args.config else {}
+    for name in ("seed", "personas", "sizes", "categories", "questions_per_category", "max_evidence",
+                 "questions_per_history", "templates", "start_date"):
+        value = getattr(args, name)
+        if value is not None:
+            values[name] = value
+    config = build_config(values)
+    summary = generate(config, Path(args.out), force=args.force, progress=not args.quiet, workers=args.workers)
+    print(summary)
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from memcurve.generators.validate import validate
+
+    report = validate(Path(args.db))
+    print(report.render())
+    return 0 if report.ok else 1
+
+
+def _cmd_info(args: argparse.Namespace) -> int:
+    from memcurve.generators.info import describe
+
+    print(describe(Path(args.db)))
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from memcurve.generators.export import export
+
+    written = export(Path(args.db), args.format, Path(args.out))
+    print(f"wrote {len(written)} files to {args.out}")
+    return 0
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from memcurve.generators.importers import import_dataset
+
+    print(import_dataset(args.format, Path(args.path), Path(args.out), force=args.force))
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from memcurve.evals.analysis.report import write_report
+
+    path = write_report([Path(p) for p in args.logs], Path(args.out), prices=args.prices)
+    print(f"report written to {path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="memcurve", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    gen = sub.add_parser("generate", help="generate a benchmark into a DuckDB file")
+    gen.add_argument("--out", required=True, help="the .duckdb file to write")
+    gen.add_argument("--seed", type=int)
+    gen.add_argument("--personas", type=int)
+    gen.add_argument("--sizes", help="history sizes in conversations, e.g. 1,2,3,10,30 (default: ConvoMem's grid)")
+    gen.add_argument("--categories", help="comma-separated categories (default: all)")
+    gen.add_argument("--questions-per-category", dest="questions_per_category", type=int)
+    gen.add_argument("--max-evidence", dest="max_evidence", type=int, help="most evidence messages per question (1-6)")
+    gen.add_argument("--questions-per-history", dest="questions_per_history", type=int)
+    gen.add_argument("--start-date", dest="start_date")
+    gen.add_argument("--templates", help="a user template pack directory, layered over the built-in pack")
+    gen.add_argument("--config", help="a YAML or JSON file of settings (flags override it)")
+    gen.add_argument("--workers", type=int, help="persona worker processes (default: one per core when personas >= 8)")
+    gen.add_argument("--force", action="store_true", help="replace an existing file")
+    gen.add_argument("--quiet", action="store_true", help="no progress bar")
+    gen.set_defaults(func=_cmd_generate)
+
+    val = sub.add_parser("validate", help="check every question of a benchmark")
+    val.add_argument("db")
+    val.set_defaults(func=_cmd_validate)
+
+    info = sub.add_parser("info", help="counts, tokens, overlap and content hash")
+    info.add_argument("db")
+    info.set_defaults(func=_cmd_info)
+
+    exp = sub.add_parser("export", help="export every table as parquet or jsonl")
+    exp.add_argument("db")
+    exp.add_argument("--format", choices=["parquet", "jsonl"], required=True)
+    exp.add_argument("--out", required=True, help="output folder")
+    exp.set_defaults(func=_cmd_export)
+
+    imp = sub.add_parser("import", help="import a public dataset into a benchmark file")
+    imp.add_argument("format", choices=["longmemeval", "locomo", "convomem"])
+    imp.add_argument("path", help="the downloaded dataset file or folder")
+    imp.add_argument("--out", required=True)
+    imp.add_argument("--force", action="store_true")
+    imp.set_defaults(func=_cmd_import)
+
+    rep = sub.add_parser("report", help="markdown and figures from Inspect logs")
+    rep.add_argument("logs", nargs="+", help="log files or folders")
+    rep.add_argument("--out", default="results/report")
+    rep.add_argument("--prices", help="a YAML/JSON price table overriding the built-in one")
+    rep.set_defaults(func=_cmd_report)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except MemcurveError as exc:
+        print(f"memcurve: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # e.g. `memcurve info DB | head`: the reader left, which is fine
+        sys.stdout = open(os.devnull, "w")
+        return 0
+    except KeyboardInterrupt:
+        print("memcurve: interrupted; nothing was written", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
