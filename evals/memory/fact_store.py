@@ -73,7 +73,7 @@ JSON: {"memory": [{"id": "0", "text": "Works at Brightwater Labs", "event": "UPD
 
 """
 UPDATE_OPENING = '{"memory": ['
-# Example names and values are invented and absent from memcurve.generators/vocab: a small model copies examples,
+# Example names and values are invented and absent from generators/vocab: a small model copies examples,
 # and a copied value must not count as a captured planted fact.
 
 

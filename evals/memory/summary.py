@@ -35,7 +35,7 @@ Assistant: Sorry to hear that; I hope Zinnia feels better soon.
 Updated summary: The user's manager is Esperanza (since 2024-03-09). The user has a cat named Zinnia.
 
 """
-# Example names are invented and absent from memcurve.generators/vocab (a small model copies examples).
+# Example names are invented and absent from generators/vocab (a small model copies examples).
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 

@@ -1,4 +1,4 @@
-"""Value pools from memcurve.generators/vocab/: one entry a line (.txt) or structured (.yaml), read once.
+"""Value pools from generators/vocab/: one entry a line (.txt) or structured (.yaml), read once.
 
 Pools for different slots are disjoint (checked by tests), so a value names exactly one slot and the
 validator's competing-value rule can tell evidence from noise.
