@@ -51,6 +51,7 @@ except ImportError:  # pragma: no cover - inspect_ai is a core dependency
     _PrerequisiteBase = Exception  # type: ignore[misc,assignment]
 
 from memcurve.errors import MemcurveError
+from memcurve.evals.models.engine_guard import ensure_engine_runs, load_llama
 
 
 class OfflineModelError(_PrerequisiteBase, MemcurveError):  # type: ignore[misc]
@@ -199,14 +200,19 @@ class Engine:
                        "output_tokens": 0, "prompt_seconds": 0.0, "generation_seconds": 0.0}
         """Running sums over every call of this engine: how much prompt the prefix cache saved, and speed."""
         self.last: Completion | None = None
+        # Loaded once in a child process first (cached per build), so a crashing engine is a message, not a
+        # signal; the verdict also says whether llama.cpp's extra buffer types are safe here.
+        self.extra_bufts = ensure_engine_runs(self._llama_cpp, options.path).extra_bufts
         self._new_slot()  # load now, so a bad file fails at model creation rather than mid-eval
 
     # -- loading -----------------------------------------------------------------------------------
 
     def _new_slot(self) -> Any:
         o = self.options
-        llm = self._llama_cpp.Llama(
-            model_path=o.path,
+        llm = load_llama(
+            self._llama_cpp,
+            o.path,
+            self.extra_bufts,
             n_ctx=o.n_ctx,
             n_batch=o.n_batch,
             n_ubatch=o.n_batch,
@@ -214,7 +220,6 @@ class Engine:
             n_threads_batch=o.n_threads,
             flash_attn=o.flash_attn,
             swa_full=o.swa_full,
-            verbose=False,
         )
         self._slots.append(llm)
         self._last_used.append(0)
