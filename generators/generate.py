@@ -42,7 +42,8 @@ from memcurve.generators.planting.registry import PLANTERS
 from memcurve.generators.planting import temporal as temporal_planter
 from memcurve.generators.planting.common import ChainState, check_evidence
 from memcurve.generators.planting.vocab import words
-from memcurve.generators.store import atomic_store, created_at, insert_rows, write_meta
+from memcurve.generators.rows import ROW_TABLES, RowBuffer, write_arrow
+from memcurve.generators.store import atomic_store, created_at, write_meta
 from memcurve.generators.temporal import compute
 from memcurve.generators.templating import Pack, load_pack
 from memcurve.generators.tokens import estimate_tokens
@@ -53,25 +54,6 @@ _US = 1_000_000
 _HOUR = 3600 * _US
 _MINUTE = 60 * _US
 FLUSH_MESSAGES = 200_000  # write buffered rows to DuckDB once this many messages are pending
-
-_STR, _INT, _TS = pa.string(), pa.int32(), pa.timestamp("us")
-COLUMNS: dict[str, dict[str, pa.DataType]] = {
-    "personas": {"persona_id": _STR, "name": _STR, "attributes": _STR},
-    "conversations": {"conversation_id": _STR, "persona_id": _STR, "started_at": _TS, "topic": _STR, "kind": _STR},
-    "messages": {"message_id": _STR, "conversation_id": _STR, "position": _INT, "speaker": _STR, "text": _STR,
-                 "sent_at": _TS, "tokens": _INT},
-    "facts": {"fact_id": _STR, "persona_id": _STR, "subject": _STR, "slot": _STR, "value": _STR, "valid_from": _TS,
-              "valid_to": _TS, "superseded_by": _STR, "message_id": _STR},
-    "questions": {"question_id": _STR, "persona_id": _STR, "category": _STR, "question_type": _STR, "text": _STR,
-                  "answer": _STR, "aliases": pa.list_(_STR), "rubric": _STR, "answer_kind": _STR, "slot": _STR,
-                  "asked_at": _TS, "is_abstention": pa.bool_(), "evidence_count": _INT,
-                  "word_overlap": pa.float64()},
-    "evidence": {"question_id": _STR, "message_id": _STR, "ordinal": _INT},
-    "histories": {"history_id": _STR, "persona_id": _STR, "chain_id": _STR, "size": _INT, "tokens": _INT},
-    "history_conversations": {"history_id": _STR, "position": _INT, "conversation_id": _STR},
-    "history_questions": {"history_id": _STR, "question_id": _STR},
-}
-
 
 def generate(config: GenerationConfig, out: Path, *, force: bool, progress: bool, workers: int | None = None) -> str:
     """Write the benchmark described by `config` to `out` atomically; return a one-line summary.
@@ -108,12 +90,12 @@ def _write(config: GenerationConfig, out: Path, pack: Pack, maker: FillerMaker, 
     try:
         personas = pool.imap(_persona_tables, range(config.personas)) if pool else map(
             _persona_tables, range(config.personas))
-        counts = {t: 0 for t in COLUMNS}
+        counts = {t: 0 for t in ROW_TABLES}
         with atomic_store(out, force=force) as con:
             write_meta(con, {"seed": config.seed, "config": dataclasses.asdict(config),
                              "source": "memcurve.generate",
                              "created_at": created_at()})
-            pending: dict[str, list[pa.Table]] = {t: [] for t in COLUMNS}
+            pending: dict[str, list[pa.Table]] = {t: [] for t in ROW_TABLES}
             pending_messages = 0
             bar = _progress(config.personas, progress)
             try:
@@ -142,10 +124,9 @@ _STATE: tuple | None = None
 def _persona_tables(index: int) -> dict[str, pa.Table]:
     """Build one persona and return its rows as Arrow tables (cheap to send between processes)."""
     config, pack, maker = _STATE
-    rows = _new_rows()
+    rows = RowBuffer()
     build_persona(index, config, pack, maker, rows)
-    return {table: pa.table({name: pa.array(rows[table][name], type=kind) for name, kind in types.items()})
-            for table, types in COLUMNS.items()}
+    return rows.arrow_tables()
 
 
 def _pool(config: GenerationConfig, workers: int | None):
@@ -224,13 +205,13 @@ def validate_pack(pack: Pack) -> None:
 # ---------------------------------------------------------------------------------------------- one persona
 
 
-def build_persona(index: int, config: GenerationConfig, pack: Pack, maker: FillerMaker, rows: dict) -> None:
+def build_persona(index: int, config: GenerationConfig, pack: Pack, maker: FillerMaker, rows: RowBuffer) -> None:
     """Generate one persona completely and append its rows."""
     rng = random.Random(f"memcurve:{config.seed}:{index}")
     persona = make_persona(index, rng)
     pid = persona.persona_id
     slots_total = max(config.sizes)
-    _append(rows["personas"], (pid, persona.name, persona.attributes_json()))
+    rows.add("personas", pid, persona.name, persona.attributes_json())
 
     shapes = _draw_shapes(config, rng, slots_total)
     chains = form_chains(shapes, config.questions_per_history, _caps(slots_total))
@@ -355,7 +336,7 @@ _TOKENS: dict[str, int] = {}  # token estimates by text: rendered turns repeat a
 def _emit_conversation(rows, pid, cid, draft, kind, window_start, rng, conv_tokens) -> tuple[str, int]:
     """Write a conversation in its timeline slot; return (evidence message id, its sent_at) or ('', 0)."""
     t = window_start + int(rng.random() * 361) * _MINUTE  # within six hours of the slot's start
-    _append(rows["conversations"], (cid, pid, t, draft.topic, kind))
+    rows.add("conversations", cid, pid, t, draft.topic, kind)
     msgs = rows["messages"]
     turns = draft.turns
     count = len(turns)
@@ -387,7 +368,7 @@ def _emit_facts(rows, ids, pid, draft, emitted) -> list[str]:
     out = []
     for fact in draft.facts:
         fid = ids.fact()
-        _append(rows["facts"], (fid, pid, fact.subject, fact.slot, fact.value, t, None, None, mid))
+        rows.add("facts", fid, pid, fact.subject, fact.slot, fact.value, t, None, None, mid)
         out.append(fid)
     return out
 
@@ -413,9 +394,9 @@ def _emit_question(rows, qid, pid, draft, evidence, facts, asked_at) -> None:
         answer = compute(draft.temporal_kind, events, _EPOCH + timedelta(microseconds=asked_at))
         aliases = aliases or temporal_planter.answer_aliases(draft.temporal_kind, answer, draft.event_labels)
     texts = [conv.turns[conv.evidence_turn][1] for conv in draft.conversations]
-    _append(rows["questions"], (qid, pid, draft.category, draft.question_type, draft.text, answer, aliases,
-                                draft.rubric, draft.answer_kind, draft.slot, asked_at, draft.is_abstention,
-                                len(evidence), word_overlap(draft.text, texts)))
+    rows.add("questions", qid, pid, draft.category, draft.question_type, draft.text, answer, aliases, draft.rubric,
+             draft.answer_kind, draft.slot, asked_at, draft.is_abstention, len(evidence),
+             word_overlap(draft.text, texts))
     ev = rows["evidence"]
     for ordinal, (mid, _) in enumerate(evidence):
         ev["question_id"].append(qid)
@@ -424,7 +405,7 @@ def _emit_question(rows, qid, pid, draft, evidence, facts, asked_at) -> None:
 
 
 def _emit_histories(rows, sizes, pid, chain_id, layout, slot_conv, qids, conv_tokens) -> None:
-    hist, hc, hq = rows["histories"], rows["history_conversations"], rows["history_questions"]
+    hc, hq = rows["history_conversations"], rows["history_questions"]
     prefix_tokens = [0]
     for slot in layout.order:
         prefix_tokens.append(prefix_tokens[-1] + conv_tokens[slot_conv[slot]])
@@ -434,21 +415,12 @@ def _emit_histories(rows, sizes, pid, chain_id, layout, slot_conv, qids, conv_to
             continue
         hid = f"{chain_id}-n{size:04d}"
         convs = [slot_conv[slot] for slot in sorted(layout.order[:size])]
-        _append(hist, (hid, pid, chain_id, size, prefix_tokens[size]))
+        rows.add("histories", hid, pid, chain_id, size, prefix_tokens[size])
         hc["history_id"].extend([hid] * len(convs))
         hc["position"].extend(range(len(convs)))
         hc["conversation_id"].extend(convs)
         hq["history_id"].extend([hid] * len(asked))
         hq["question_id"].extend(asked)
-
-
-def _new_rows() -> dict[str, dict[str, list]]:
-    return {table: {col: [] for col in cols} for table, cols in COLUMNS.items()}
-
-
-def _append(table: dict[str, list], values: tuple) -> None:
-    for column, value in zip(table.values(), values):
-        column.append(value)
 
 
 def _flush(con, pending: dict[str, list[pa.Table]], counts: dict) -> None:
@@ -457,9 +429,7 @@ def _flush(con, pending: dict[str, list[pa.Table]], counts: dict) -> None:
             continue
         arrow = pa.concat_tables(tables)
         tables.clear()
-        if arrow.num_rows:
-            insert_rows(con, table, {name: arrow.column(name) for name in arrow.column_names})
-            counts[table] += arrow.num_rows
+        counts[table] += write_arrow(con, table, arrow)
 
 
 class _NoBar:

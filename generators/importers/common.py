@@ -1,7 +1,7 @@
 """Shared pieces of the public-dataset importers: errors that name the record, row batches, dates, meta.
 
 Every importer reads one dataset format and writes the tables of generators.schema through
-`atomic_store` (so a failed import leaves nothing behind) in batches of column lists (`insert_rows`).
+`atomic_store` (so a failed import leaves nothing behind) through the shared row writer (generators.rows).
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ import duckdb
 
 from memcurve.errors import InputFormatError
 from memcurve.generators.overlap import word_overlap  # noqa: F401  (the generator's definition, shared)
-from memcurve.generators.store import created_at, insert_rows, write_meta
+from memcurve.generators.rows import RowBuffer
+from memcurve.generators.store import created_at, write_meta
 from memcurve.generators.tokens import estimate_tokens
 
 IMPORTER_VERSION = "1"
@@ -131,38 +132,17 @@ def answer_kind(answer: str) -> str:
 
 
 # --------------------------------------------------------------------------------------------- row batches
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "personas": ("persona_id", "name", "attributes"),
-    "conversations": ("conversation_id", "persona_id", "started_at", "topic", "kind"),
-    "messages": ("message_id", "conversation_id", "position", "speaker", "text", "sent_at", "tokens"),
-    "questions": ("question_id", "persona_id", "category", "question_type", "text", "answer", "aliases", "rubric",
-                  "answer_kind", "slot", "asked_at", "is_abstention", "evidence_count", "word_overlap"),
-    "evidence": ("question_id", "message_id", "ordinal"),
-    "histories": ("history_id", "persona_id", "chain_id", "size", "tokens"),
-    "history_conversations": ("history_id", "position", "conversation_id"),
-    "history_questions": ("history_id", "question_id"),
-}
-
-
 @dataclass
 class Rows:
-    """Column lists per table, flushed to DuckDB in batches so memory stays bounded on huge inputs."""
+    """The shared row writer (generators.rows) plus import conveniences, flushed in batches of messages."""
 
     con: duckdb.DuckDBPyConnection
     batch_messages: int = 20_000
     counts: Counter = field(default_factory=Counter)
-    _cols: dict[str, dict[str, list]] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self._reset()
-
-    def _reset(self) -> None:
-        self._cols = {t: {c: [] for c in cols} for t, cols in COLUMNS.items()}
+    buffer: RowBuffer = field(default_factory=RowBuffer)
 
     def add(self, table: str, *values: Any) -> None:
-        cols = self._cols[table]
-        for name, value in zip(cols, values, strict=True):
-            cols[name].append(value)
+        self.buffer.add(table, *values)
         self.counts[table] += 1
 
     def persona(self, persona_id: str, name: str, attributes: Mapping[str, Any]) -> None:
@@ -170,28 +150,17 @@ class Rows:
 
     def message(self, message_id: str, conversation_id: str, position: int, speaker: str, text: str,
                 sent_at: datetime) -> int:
-        """Add a message and return its token estimate (histories sum them). The hot path of big imports."""
+        """Add a message and return its token estimate (histories sum them)."""
         tokens = estimate_tokens(text)
-        cols = self._cols["messages"]
-        cols["message_id"].append(message_id)
-        cols["conversation_id"].append(conversation_id)
-        cols["position"].append(position)
-        cols["speaker"].append(speaker)
-        cols["text"].append(text)
-        cols["sent_at"].append(sent_at)
-        cols["tokens"].append(tokens)
-        self.counts["messages"] += 1
+        self.add("messages", message_id, conversation_id, position, speaker, text, sent_at, tokens)
         return tokens
 
     def maybe_flush(self) -> None:
-        if len(self._cols["messages"]["message_id"]) >= self.batch_messages:
+        if self.buffer.pending("messages") >= self.batch_messages:
             self.flush()
 
     def flush(self) -> None:
-        for table, cols in self._cols.items():
-            if cols[next(iter(cols))]:
-                insert_rows(self.con, table, cols)
-        self._reset()
+        self.buffer.flush(self.con)
 
 
 def prepare_connection(con: duckdb.DuckDBPyConnection) -> None:
