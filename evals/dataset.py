@@ -15,25 +15,30 @@ from pathlib import Path
 
 from inspect_ai.dataset import Sample
 
+from memcurve.evals.contract import SampleMeta
 from memcurve.generators.categories import CATEGORIES
 from memcurve.errors import ConfigError, StoreError
+from memcurve.generators.generate import generate
 from memcurve.generators.store import memcurve_version, open_store
 
 _ROWS_SQL = """
 SELECT h.history_id, h.chain_id, h.persona_id, h.size, h.tokens,
        q.question_id, q.category, q.question_type, q.text, q.answer, q.aliases, q.rubric,
        q.answer_kind, q.asked_at, q.is_abstention, q.evidence_count,
-       coalesce(list(e.message_id ORDER BY e.ordinal) FILTER (WHERE e.message_id IS NOT NULL), []) AS evidence_ids
+       coalesce(list(e.message_id ORDER BY e.ordinal) FILTER (WHERE e.message_id IS NOT NULL), []) AS evidence_ids,
+       coalesce(list(coalesce(m.conversation_id, '') ORDER BY e.ordinal) FILTER (WHERE e.message_id IS NOT NULL), [])
+           AS evidence_conversation_ids
 FROM histories h
 JOIN history_questions hq ON hq.history_id = h.history_id
 JOIN questions q ON q.question_id = hq.question_id
 LEFT JOIN evidence e ON e.question_id = q.question_id
+LEFT JOIN messages m ON m.message_id = e.message_id
 GROUP BY ALL
 ORDER BY h.size, h.chain_id, h.history_id, q.question_id
 """
 _COLUMNS = ("history_id", "chain_id", "persona_id", "size", "history_tokens", "question_id", "category",
             "question_type", "text", "answer", "aliases", "rubric", "answer_kind", "asked_at", "is_abstention",
-            "evidence_count", "evidence_ids")
+            "evidence_count", "evidence_ids", "evidence_conversation_ids")
 
 
 def read_rows(db: str | Path) -> list[dict]:
@@ -117,39 +122,27 @@ def _sample(db: str, solver: str, row: dict) -> Sample:
         id=f"{solver}:{row['history_id']}:{row['question_id']}",
         input=row["text"],
         target=[row["answer"], *row["aliases"]],
-        metadata={
-            "db": db,
-            "history_id": row["history_id"],
-            "chain_id": row["chain_id"],
-            "persona_id": row["persona_id"],
-            "size": row["size"],
-            "history_tokens": row["history_tokens"],
-            "question_id": row["question_id"],
-            "category": row["category"],
-            "question_type": row["question_type"],
-            "answer_kind": row["answer_kind"],
-            "answer": row["answer"],
-            "aliases": list(row["aliases"]),
-            "rubric": row["rubric"] or "",
-            "is_abstention": bool(row["is_abstention"]),
-            "evidence_count": row["evidence_count"],
-            "evidence_ids": list(row["evidence_ids"]),
-            "asked_at": row["asked_at"].isoformat(),
-            "solver": solver,
-        },
+        metadata=SampleMeta(
+            db=db, history_id=row["history_id"], chain_id=row["chain_id"], persona_id=row["persona_id"],
+            size=row["size"], history_tokens=row["history_tokens"], question_id=row["question_id"],
+            category=row["category"], question_type=row["question_type"], answer_kind=row["answer_kind"],
+            answer=row["answer"], aliases=list(row["aliases"]), rubric=row["rubric"] or "",
+            is_abstention=bool(row["is_abstention"]), evidence_count=row["evidence_count"],
+            evidence_ids=list(row["evidence_ids"]), evidence_conversation_ids=list(row["evidence_conversation_ids"]),
+            asked_at=row["asked_at"].isoformat(), solver=solver,
+        ).model_dump(),
     )
 
 
-def cached_benchmark(config, cache_dir: str | Path, *, progress: bool = False) -> Path:
+def cached_benchmark(config, cache_dir: str | Path, *, name: str = "convomem", progress: bool = False) -> Path:
     """A generated benchmark for `config` (a generators.config.GenerationConfig), made once and reused.
 
-    The file name carries a hash of the config and the memcurve version, so a new config or release
-    regenerates; the same config always gives the same bytes, so concurrent runs may both write it.
+    The file name (`<name>-<hash>.duckdb`) carries a hash of the config and the memcurve version, so a
+    new config or release regenerates; the same config always gives the same bytes, so concurrent runs
+    may both write it. One function for every task's generated default (convomem, longmemeval).
     """
-    from memcurve.generators.generate import generate
-
     key = hashlib.sha256(f"{memcurve_version()}\n{config.to_json()}".encode()).hexdigest()[:16]
-    path = Path(cache_dir) / f"convomem-{key}.duckdb"
+    path = Path(cache_dir) / f"{name}-{key}.duckdb"
     if path.is_file():
         try:
             open_store(path).close()

@@ -6,7 +6,7 @@ Group names in the log read `category/user_facts`, `size/30`, `solver/rag`, `sol
 with `.../stderr` next to each. Unscored (NaN) samples never reach a metric: Inspect drops them first,
 and a group whose samples are all unscored does not appear.
 
-Traps (inspect_ai.md §3): `grouped()` and `stderr(cluster=)` raise when a sample lacks the key, so
+Traps (Inspect AI 0.3.x, inspect_ai/scorer/_metrics): `grouped()` and `stderr(cluster=)` raise when a sample lacks the key, so
 callers pass only keys their dataset has (the memcurve dataset has all of GROUPS); metrics see
 epoch-reduced values, which `accuracy`, `mean` and `stderr` convert with `value_to_float()`.
 """

@@ -6,30 +6,17 @@ full-context and RAG (and optionally oracle / no-context) solvers, in one log.
     inspect eval tasks/convomem.py --model anthropic/claude-sonnet-4-5 --model-role grader=anthropic/claude-haiku-4-5
 
 With no `data`, a small default benchmark is generated once into results/cache/ (keyed by a hash of its
-config) and reused. Options (-T):
-  data                   a benchmark .duckdb (default: the generated default benchmark)
-  sizes                  history sizes in conversations, e.g. 1,10,30 (default: all in the benchmark)
-  categories             question categories, e.g. user_facts,temporal (default: all in the benchmark)
-  solvers                any of full_context, rag, oracle, no_context, memory:fact_store, memory:summary,
-                         memory:hybrid, memory:mem0 (default: full_context,rag,memory:hybrid)
-  memory_cache           directory for built memories (default: results/memory; off = in process only)
-  k, unit                RAG: top-k units of message | round | conversation (default: 5 rounds)
-  retriever              RAG ranking: bm25 | dense | hybrid (dense/hybrid need pip install -e '.[dense]')
-  histories_per_size     the first N history chains at each size (default: all)
-  questions_per_history  the first N questions of each history, round-robin over categories (default: all)
-  max_context_tokens     the answer model's context window in tokens, or "model" for the model's own (default:
-                         "model"; 3072 for the generated default benchmark, see DEFAULT_WINDOW)
-  max_tokens             reply length for the answer model (default: 32)
-  seed                   seed of the generated default benchmark
-  judge                  rubric | all | off: when the `grader` role judges (default: rubric categories only)
-  judge_retries          extra judge calls when its verdict cannot be parsed (default: 2)
+config) and reused. The -T options, with their defaults, are listed at the end of this docstring (made
+from the ConvomemOptions declaration below, so it names every registered solver and retriever).
 
 Prompt caching: full_context puts the history first and marks it as a cache breakpoint, so with
 Anthropic every question of a history reads the cached prefix (keep Inspect's default `--cache-prompt`;
 for RAG-only runs, whose prompts are all different, `--cache-prompt=false` avoids paying for cache writes).
 """
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from inspect_ai import Task, task
 from inspect_ai.dataset import MemoryDataset
@@ -37,21 +24,29 @@ from inspect_ai.model import GenerateConfig
 
 from memcurve.evals.dataset import cached_benchmark, load_samples
 from memcurve.evals.memory.operations import memory_operations
-from memcurve.evals.scorers import default_scorers
-from memcurve.evals.solvers import compare
+from memcurve.evals.scorers import MODES, default_scorers
+from memcurve.evals.solvers import compare, uses_memory
 from memcurve.evals.task_options import (
-    parse_window,
-    parse_categories,
-    parse_data,
-    parse_k,
-    parse_positive_int,
-    parse_size_list,
-    parse_solvers,
-    parse_retriever,
-    parse_unit,
+    MEMORY_CACHE_OPTION,
+    K_OPTION,
+    RETRIEVER_OPTION,
+    SOLVERS_OPTION,
+    UNIT_OPTION,
+    category_list,
+    choice,
+    documented,
+    integer,
+    option,
+    optional_data,
+    options_help,
+    parse_options,
+    size_list,
+    solver_options_of,
+    task_errors,
+    whole,
+    window,
 )
 from memcurve.generators.config import build_config
-
 CACHE_DIR = Path(__file__).resolve().parent.parent / "results" / "cache"
 MEMORY_CACHE_DIR = CACHE_DIR.parent / "memory"
 DEFAULT_SEED = 7
@@ -71,7 +66,33 @@ DEFAULT_BENCHMARK = {
 DEFAULT_WINDOW = 3072
 
 
+
+
+@dataclass(frozen=True)
+class ConvomemOptions:
+    data: Path | None = option(optional_data, "a benchmark .duckdb (none: the generated default benchmark)")
+    sizes: tuple[int, ...] | None = option(size_list, "history sizes in conversations, e.g. 1,10,30 (none: all)")
+    categories: tuple[str, ...] | None = option(category_list, "question categories, e.g. user_facts,temporal (none: all)")
+    solvers: tuple[str, ...] = SOLVERS_OPTION()
+    k: int = K_OPTION()
+    unit: str = UNIT_OPTION()
+    histories_per_size: int | None = option(whole(allow_none=True), "the first N history chains at each size")
+    questions_per_history: int | None = option(whole(allow_none=True),
+                                               "the first N questions of each history, round-robin over categories")
+    max_context_tokens: int | str | None = option(window, f"the answer model's window in tokens, or \"model\" "
+                                                  f"(none: {DEFAULT_WINDOW} for the generated default, else model)")
+    max_tokens: int = option(whole(1), "reply length for the answer model")
+    seed: int = option(integer, "seed of the generated default benchmark")
+    judge: str = option(choice(MODES, label="judge mode", aliases={False: "off"}),
+                        f"when the `grader` role judges: {' | '.join(MODES)} (rubric: rubric categories only)")
+    judge_retries: int = option(whole(0), "extra judge calls when its verdict cannot be parsed")
+    memory_cache: str | None = MEMORY_CACHE_OPTION()
+    retriever: str = RETRIEVER_OPTION()
+
+
 @task
+@task_errors
+@documented(ConvomemOptions, "ConvoMem-style memory evaluation over histories of growing length.")
 def convomem(
     data: str | None = None,
     sizes: str | list | int | None = None,
@@ -88,31 +109,25 @@ def convomem(
     judge_retries: int = 2,
     memory_cache: str | None = str(MEMORY_CACHE_DIR),
     retriever: str = "bm25",
+    **unknown: Any,
 ) -> Task:
-    solver_names = parse_solvers(solvers)
-    k, unit = parse_k(k), parse_unit(unit)
-    if max_context_tokens is None:
-        max_context_tokens = DEFAULT_WINDOW if data is None else "model"
-    window = None if max_context_tokens == "model" else parse_window(max_context_tokens)
-    scorers = default_scorers(judge_mode=judge, judge_retries=int(judge_retries))
-    if data is None:
-        config = build_config({**DEFAULT_BENCHMARK, "seed": seed})
-        db = cached_benchmark(config, CACHE_DIR, progress=True)
+    o = parse_options(ConvomemOptions, locals(), unknown)
+    limit = o.max_context_tokens if o.max_context_tokens is not None else DEFAULT_WINDOW if o.data is None else "model"
+    solver_options = solver_options_of(o, max_context_tokens=None if limit == "model" else limit)
+    scorers = default_scorers(judge_mode=o.judge, judge_retries=o.judge_retries)
+    if o.data is None:
+        db = cached_benchmark(build_config({**DEFAULT_BENCHMARK, "seed": o.seed}), CACHE_DIR, progress=True)
     else:
-        db = parse_data(data)
-    samples = load_samples(
-        db,
-        solvers=solver_names,
-        sizes=parse_size_list(sizes),
-        categories=parse_categories(categories),
-        histories_per_size=parse_positive_int("histories_per_size", histories_per_size, allow_none=True),
-        questions_per_history=parse_positive_int("questions_per_history", questions_per_history, allow_none=True),
-    )
+        db = o.data
+    samples = load_samples(db, solvers=o.solvers, sizes=o.sizes, categories=o.categories,
+                           histories_per_size=o.histories_per_size, questions_per_history=o.questions_per_history)
     return Task(
         dataset=MemoryDataset(samples, name=f"convomem:{Path(db).stem}"),
-        solver=compare(solvers=solver_names, k=k, unit=unit, max_context_tokens=window, memory_cache=memory_cache,
-                       retriever=parse_retriever(retriever)),
-        scorer=[*scorers, memory_operations()] if any(n.startswith("memory:") for n in solver_names) else scorers,
-        config=GenerateConfig(max_tokens=parse_positive_int("max_tokens", max_tokens), temperature=0.0),
+        solver=compare(solvers=list(o.solvers), **vars(solver_options)),
+        scorer=[*scorers, memory_operations()] if uses_memory(o.solvers) else scorers,
+        config=GenerateConfig(max_tokens=o.max_tokens, temperature=0.0),
         name="convomem",
     )
+
+
+__doc__ += "\n" + options_help(ConvomemOptions, convomem)

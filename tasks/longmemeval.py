@@ -6,17 +6,10 @@ QA metrics (overall, task-averaged, abstention accuracy) and retrieval metrics (
     inspect eval tasks/longmemeval.py -T data=lme_s.duckdb -T solvers=rag -T key=value+facts -T time_aware=true \
         --model anthropic/claude-sonnet-4-5 --model-role grader=openai/gpt-4o --model-role memory=openai/gpt-4o-mini
 
-Options (-T):
-  data                   an imported LongMemEval .duckdb, or a LongMemEval JSON file (imported once into
-                         results/cache/, keyed by its sha256); default: a generated LongMemEval-style
-                         benchmark covering the five abilities with question dates (evals.longmemeval)
-  solvers                full_context, rag, oracle, no_context, memory:<system> (default: full_context,rag)
-  k, unit                RAG: top-k values; unit round | session (alias of conversation) | message (default: 5 rounds)
-  key                    RAG key: value | value+facts (LLM-extracted user facts merged into the key; role `memory`)
-  time_aware             RAG: move sessions in the question's LLM-inferred date range to the front (default: false)
-  retriever              RAG: bm25 | dense | hybrid (dense/hybrid need the dense extra; key must be value)
-  categories, questions_per_history, histories  subsets (histories: the first N histories)
-  max_context_tokens, max_tokens, seed, judge (true/false), judge_retries, memory_cache
+The -T options, with their defaults, are listed at the end of this docstring (made from the
+LongMemEvalOptions declaration below). `data`: an imported LongMemEval .duckdb, or a LongMemEval JSON
+file (imported once into results/cache/, keyed by its sha256); none: a generated LongMemEval-style
+benchmark covering the five abilities with question dates (evals.longmemeval).
 
 Scores: `answer_check` (deterministic), `longmemeval_judge` (key `judge`; metrics overall, task_averaged,
 abstention, type/<type>, each also per solver), `longmemeval_retrieval` (session_/turn_ recall_any, recall_all,
@@ -25,31 +18,70 @@ model is its own judge and says "yes" to almost anything: read `answer_check` th
 `--model-role grader=...` for LongMemEval's judged numbers.
 """
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from inspect_ai import Task, task
 from inspect_ai.dataset import MemoryDataset
 from inspect_ai.model import GenerateConfig
 
 from memcurve.evals.dataset import load_samples
-from memcurve.evals.longmemeval import first_histories, longmemeval_judge, longmemeval_retrieval, longmemeval_solvers, resolve_data
+from memcurve.evals.longmemeval import first_histories, longmemeval_judge, longmemeval_retrieval, resolve_data
 from memcurve.evals.longmemeval.default_benchmark import DEFAULT_SEED
+from memcurve.evals.retrieval import KEYS
 from memcurve.evals.scorers import answer_check, overflow, retrieval_metrics
+from memcurve.evals.solvers import compare
 from memcurve.evals.task_options import (
-    parse_bool,
-    parse_categories,
-    parse_k,
-    parse_key,
-    parse_positive_int,
-    parse_solvers,
-    parse_unit,
+    K_OPTION,
+    MEMORY_CACHE_OPTION,
+    RETRIEVER_OPTION,
+    SOLVERS_OPTION,
+    UNIT_OPTION,
+    boolean,
+    category_list,
+    documented,
+    integer,
+    one_of,
+    option,
+    optional_data,
+    options_help,
+    parse_options,
+    solver_options_of,
+    task_errors,
+    whole,
 )
 
 CACHE_DIR = Path(__file__).resolve().parent.parent / "results" / "cache"
 MEMORY_CACHE_DIR = CACHE_DIR.parent / "memory"
 
 
+@dataclass(frozen=True)
+class LongMemEvalOptions:
+    data: Path | None = option(optional_data, "an imported LongMemEval .duckdb or a LongMemEval JSON file "
+                                              "(none: the generated LongMemEval-style default)")
+    solvers: tuple[str, ...] = SOLVERS_OPTION()
+    k: int = K_OPTION()
+    unit: str = UNIT_OPTION()
+    key: str = option(one_of(KEYS), lambda: f"RAG key: {KEYS.help()} (value+facts: LLM-extracted user facts "
+                                            f"merged into the key, role `memory`)")
+    time_aware: bool = option(boolean, "RAG: move sessions in the question's LLM-inferred date range to the front")
+    retriever: str = RETRIEVER_OPTION()
+    categories: tuple[str, ...] | None = option(category_list, "question categories (none: all)")
+    histories: int | None = option(whole(allow_none=True), "the first N histories (none: all)")
+    questions_per_history: int | None = option(whole(allow_none=True), "the first N questions of each history")
+    max_context_tokens: int | None = option(whole(allow_none=True), "the answer model's window in tokens "
+                                                                    "(none: the model's own)")
+    max_tokens: int = option(whole(1), "reply length for the answer model")
+    seed: int = option(integer, "seed of the generated default benchmark")
+    judge: bool = option(boolean, "score with LongMemEval's judge (the `grader` role)")
+    judge_retries: int = option(whole(0), "extra judge calls when its verdict cannot be parsed")
+    memory_cache: str | None = MEMORY_CACHE_OPTION()
+
+
 @task
+@task_errors
+@documented(LongMemEvalOptions, "LongMemEval: one question per history, judged by LongMemEval's yes/no judge.")
 def longmemeval(
     data: str | None = None,
     solvers: str | list = "full_context,rag",
@@ -67,28 +99,24 @@ def longmemeval(
     judge: bool = True,
     judge_retries: int = 0,
     memory_cache: str | None = str(MEMORY_CACHE_DIR),
+    **unknown: Any,
 ) -> Task:
-    solver_names = parse_solvers(solvers)
-    k, unit, key = parse_k(k), parse_unit(unit), parse_key(key)
-    time_aware, judge = parse_bool("time_aware", time_aware), parse_bool("judge", judge)
-    db = resolve_data(data, CACHE_DIR, int(seed))
-    samples = load_samples(
-        db,
-        solvers=solver_names,
-        categories=parse_categories(categories),
-        questions_per_history=parse_positive_int("questions_per_history", questions_per_history, allow_none=True),
-    )
-    samples = first_histories(samples, parse_positive_int("histories", histories, allow_none=True))
-    scorers = [answer_check(), *([longmemeval_judge(retries=int(judge_retries))] if judge else []),
+    o = parse_options(LongMemEvalOptions, locals(), unknown)
+    solver_options = solver_options_of(o, max_context_tokens=o.max_context_tokens,
+                                       key_cache=str(CACHE_DIR / "fact_keys"))
+    db = resolve_data(o.data, CACHE_DIR, o.seed)
+    samples = load_samples(db, solvers=o.solvers, categories=o.categories,
+                           questions_per_history=o.questions_per_history)
+    samples = first_histories(samples, o.histories)
+    scorers = [answer_check(), *([longmemeval_judge(retries=o.judge_retries)] if o.judge else []),
                longmemeval_retrieval(), retrieval_metrics(), overflow()]
     return Task(
         dataset=MemoryDataset(samples, name=f"longmemeval:{Path(db).stem}"),
-        solver=longmemeval_solvers(solvers=solver_names, k=k, unit=unit, key=key, time_aware=time_aware,
-                                   key_cache=str(CACHE_DIR / "fact_keys"),
-                                   max_context_tokens=parse_positive_int("max_context_tokens", max_context_tokens,
-                                                                         allow_none=True),
-                                   memory_cache=memory_cache, retriever=retriever),
+        solver=compare(solvers=list(o.solvers), **vars(solver_options)),
         scorer=scorers,
-        config=GenerateConfig(max_tokens=parse_positive_int("max_tokens", max_tokens), temperature=0.0),
+        config=GenerateConfig(max_tokens=o.max_tokens, temperature=0.0),
         name="longmemeval",
     )
+
+
+__doc__ += "\n" + options_help(LongMemEvalOptions, longmemeval)

@@ -38,3 +38,50 @@ def test_import_names_live_under_memcurve_only():
     assert Path(memcurve.generators.__file__).parent == ROOT / "generators"
     assert Path(memcurve.evals.__file__).parent == ROOT / "evals"
     assert all(p.startswith("memcurve") for p in _setuptools()["packages"])
+
+
+FOREIGN_EVALS = '''
+import sys
+import evals, generators                      # the foreign top-level packages, first on sys.path
+assert evals.FOREIGN and generators.FOREIGN, "the foreign packages were not imported"
+
+from inspect_ai import eval
+from inspect_ai.model import ModelOutput, ModelUsage, get_model
+
+import memcurve.cli, memcurve.convomem        # memcurve's own namespace, unaffected
+from memcurve.evals.scorers.retrieval import retrieval_scores
+
+def reply(*args):
+    out = ModelOutput.from_content(model="mockllm/model", content="Biscuit")
+    out.usage = ModelUsage(input_tokens=10, output_tokens=1, total_tokens=11)  # no tiktoken offline
+    return out
+
+
+model = get_model("mockllm/model", custom_outputs=reply)
+[log] = eval(memcurve.convomem.convomem(data=sys.argv[1], solvers="no_context", sizes=1, judge="off"),
+             model=model, display="none", log_dir=sys.argv[2])
+assert log.status == "success", log.error
+assert evals.__file__.startswith(sys.argv[3]) and not memcurve.convomem.__file__.startswith(sys.argv[3])
+assert len(log.samples) > 0 and retrieval_scores([["m1"]], ["m1"], ks=[1])["ndcg@1"] == 1.0
+print("memcurve ran next to a foreign evals:", len(log.samples), "samples")
+'''
+
+
+def test_memcurve_imports_and_runs_next_to_a_foreign_evals_package(tmp_path):
+    """OpenAI's `evals` distribution installs a top-level `evals` package: memcurve must not care."""
+    import subprocess
+    import sys
+
+    sys.path.append(str(ROOT / "tests"))
+    from support import build_tiny_store
+
+    foreign = tmp_path / "site"
+    for name in ("evals", "generators"):
+        (foreign / name).mkdir(parents=True)
+        (foreign / name / "__init__.py").write_text("FOREIGN = True\n")
+    db = build_tiny_store(tmp_path / "tiny.duckdb")
+    run = subprocess.run([sys.executable, "-c", FOREIGN_EVALS, str(db), str(tmp_path / "logs"), str(foreign)],
+                         env={**__import__("os").environ, "PYTHONPATH": str(foreign)}, cwd=tmp_path,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "memcurve ran next to a foreign evals:" in run.stdout

@@ -18,6 +18,7 @@ from typing import Any
 import polars as pl
 
 from memcurve.evals.analysis.prices import Price, load_prices, price_for
+from memcurve.evals.contract import SolverRecord
 from memcurve.generators.categories import CATEGORIES
 from memcurve.errors import MemcurveError
 
@@ -25,7 +26,7 @@ METADATA_COLUMNS = (
     "history_id", "chain_id", "persona_id", "size", "history_tokens", "question_id", "category",
     "question_type", "evidence_count", "is_abstention",
 )
-STORE_COLUMNS = ("k", "unit", "context_tokens", "truncated", "dropped_conversations")
+STORE_COLUMNS = ("k", "unit", "context_tokens", "truncated", "dropped_conversations")  # SolverRecord fields
 
 
 def log_files(paths: Iterable[str | Path]) -> list[Path]:
@@ -95,15 +96,16 @@ def _log_rows(path: Path, prices: dict[str, Price]) -> Iterator[dict[str, Any]]:
 
 
 def _sample_row(sample: Any, base: dict[str, Any], same_model_roles: list[str], price: Price | None) -> dict[str, Any]:
-    md, store = sample.metadata or {}, sample.store or {}
+    md = sample.metadata or {}
+    record = SolverRecord.read(sample.store or {})
     row: dict[str, Any] = dict(base)
     row["sample_id"] = str(sample.id)
     row["epoch"] = sample.epoch
-    row["solver"] = md.get("solver") or store.get("solver")
+    row["solver"] = md.get("solver") or (record.solver if record else None)
     for key in METADATA_COLUMNS:
         row[key] = md.get(key)
     for key in STORE_COLUMNS:
-        row[key] = store.get(key)
+        row[key] = getattr(record, key) if record else None
     row.update(_scores(sample.scores or {}))
     row["correct"] = _headline(row)
     row.update(_usage(sample, base["model"], same_model_roles, price))

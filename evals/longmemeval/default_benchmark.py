@@ -10,12 +10,15 @@ history). It is small enough for the offline 270M model on 2 cores in a few minu
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
+from memcurve.evals.dataset import cached_benchmark
 from memcurve.generators.config import build_config
+from memcurve.generators.importers import import_dataset
+from memcurve.generators.importers.common import file_sha256
 from memcurve.errors import StoreError
-from memcurve.generators.store import memcurve_version, open_store
+from memcurve.evals.parsers import parse_data
+from memcurve.generators.store import open_store
 
 ABILITIES = {
     "information extraction": ("user_facts", "assistant_facts", "preferences"),
@@ -44,16 +47,8 @@ def _usable(path: Path) -> bool:
 
 def default_benchmark(cache_dir: str | Path, seed: int = DEFAULT_SEED, *, progress: bool = False) -> Path:
     """The generated LongMemEval-style benchmark, made once per (config, memcurve version) and reused."""
-    from memcurve.generators.generate import generate
-
-    config = build_config({**DEFAULT_BENCHMARK, "seed": seed})
-    key = hashlib.sha256(f"{memcurve_version()}\n{config.to_json()}".encode()).hexdigest()[:16]
-    path = Path(cache_dir) / f"longmemeval-{key}.duckdb"
-    if path.is_file() and _usable(path):
-        return path
-    path.parent.mkdir(parents=True, exist_ok=True)
-    generate(config, path, force=True, progress=progress)
-    return path
+    return cached_benchmark(build_config({**DEFAULT_BENCHMARK, "seed": seed}), cache_dir, name="longmemeval",
+                            progress=progress)
 
 
 def is_json(path: Path) -> bool:
@@ -65,9 +60,6 @@ def is_json(path: Path) -> bool:
 
 def imported_benchmark(path: Path, cache_dir: str | Path) -> Path:
     """A LongMemEval JSON imported into `cache_dir`, keyed by the file's sha256 (imported once)."""
-    from memcurve.generators.importers import import_dataset
-    from memcurve.generators.importers.common import file_sha256
-
     out = Path(cache_dir) / f"longmemeval-import-{file_sha256(path)[:16]}.duckdb"
     if out.is_file() and _usable(out):
         return out
@@ -76,10 +68,8 @@ def imported_benchmark(path: Path, cache_dir: str | Path) -> Path:
     return out
 
 
-def resolve_data(data: str | None, cache_dir: str | Path, seed: int = DEFAULT_SEED) -> Path:
+def resolve_data(data: str | Path | None, cache_dir: str | Path, seed: int = DEFAULT_SEED) -> Path:
     """`-T data=` -> a benchmark file: None = the generated default; a JSON file is imported first."""
-    from memcurve.evals.task_options import parse_data
-
     if data is None:
         return default_benchmark(cache_dir, seed, progress=True)
     path = parse_data(data)

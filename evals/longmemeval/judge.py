@@ -1,6 +1,6 @@
 """LongMemEval's QA judge as an Inspect scorer: one yes/no question to the `grader` role per reply.
 
-Follows src/evaluation/evaluate_qa.py (reference/benchmarks.md §2.4), prompts paraphrased:
+Follows LongMemEval's src/evaluation/evaluate_qa.py (Wu et al. 2024, arXiv 2410.10813), prompts paraphrased:
 - the prompt is chosen by LongMemEval question type, except that an abstention question (flag
   `is_abstention`, category abstention or `_abs` in its id) ALWAYS gets the abstention prompt: keying on
   the type alone mis-scores abstention items, which keep their base type (memorybench PR #82);

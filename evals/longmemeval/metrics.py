@@ -1,5 +1,5 @@
 """LongMemEval's metrics: QA accuracy (overall, task-averaged, abstention) and retrieval at session and
-turn level (reference/benchmarks.md §2.4, §2.5; print_qa_metrics.py, src/retrieval/eval_utils.py).
+turn level (LongMemEval's src/evaluation/print_qa_metrics.py and src/retrieval/eval_utils.py).
 
 QA. Overall accuracy is over every judged question; task-averaged accuracy is the unweighted mean of the
 per-type accuracies of the types present (imported abstention items count in their base type, as in
@@ -34,6 +34,7 @@ from memcurve.evals.history import History, load_history
 from memcurve.evals.metrics import mean_metrics
 from memcurve.evals.scorers.retrieval import retrieval_scores
 from memcurve.generators.store import open_store
+from memcurve.evals.contract import SolverRecord
 
 QUESTION_TYPES = ("single-session-user", "single-session-assistant", "single-session-preference",
                   "temporal-reasoning", "knowledge-update", "multi-session")
@@ -179,8 +180,8 @@ def longmemeval_retrieval(ks: Sequence[int] = RETRIEVAL_KS) -> Scorer:
     ks = tuple(int(k) for k in ks)
 
     async def score(state: TaskState, target: Target) -> Score:
-        md, store = state.metadata or {}, state.store
-        ranking = store.get("retrieved_units")
+        md, record = state.metadata or {}, SolverRecord.read(state.store)
+        ranking = record.retrieved_units if record else None
         nan = {key: math.nan for key in retrieval_keys(ks)}
         if ranking is None:
             return Score(value=nan, explanation="no ranking: the solver does not select context")
@@ -188,11 +189,10 @@ def longmemeval_retrieval(ks: Sequence[int] = RETRIEVAL_KS) -> Scorer:
             return Score(value=nan, explanation="abstention question: skipped")
         history = load_history(md["db"], md["history_id"])
         units = [[u] if isinstance(u, str) else list(u) for u in ranking]
-        solver_k = store.get("k")
-        complete = solver_k is None or len(units) < solver_k
+        complete = record.k is None or len(units) < record.k
         skip_turns = md.get("question_id") in session_level_only(md["db"])
         values, why = sample_retrieval(units, history, md.get("evidence_ids") or [], ks, complete=complete,
-                                       unit=store.get("unit"), session_level_only=skip_turns)
+                                       unit=record.unit, session_level_only=skip_turns)
         return Score(value=values, explanation=why)
 
     return score

@@ -15,23 +15,25 @@ from memcurve.evals.memory.hybrid import RecentPlusRag
 from memcurve.evals.memory.mem0_adapter import Mem0Memory
 from memcurve.evals.memory.protocol import MemoryContext, MemoryItem, MemorySystem
 from memcurve.evals.memory.summary import RollingSummary
+from memcurve.evals.registry import Registry
 from memcurve.errors import ConfigError
 
-SYSTEMS: dict[str, type] = {"fact_store": FactStore, "summary": RollingSummary, "hybrid": RecentPlusRag,
-                            "mem0": Mem0Memory}
+# The one list of memory systems: each is also the solver `memory:<name>` (evals.solvers registers them).
+SYSTEMS: Registry[type] = Registry("memory system")
+SYSTEMS.add("fact_store", FactStore, "mem0-style extract, then ADD / UPDATE / DELETE / NONE (model calls at ingest)")
+SYSTEMS.add("summary", RollingSummary, "rolling summary + recent conversations (one call per conversation)")
+SYSTEMS.add("hybrid", RecentPlusRag, "recent conversations + BM25 over the older ones (no calls at ingest)")
+SYSTEMS.add("mem0", Mem0Memory, "mem0's own Memory class (pip install mem0ai)")
 SOLVER_PREFIX = "memory:"
-MEMORY_SOLVER_NAMES: tuple[str, ...] = tuple(f"{SOLVER_PREFIX}{name}" for name in SYSTEMS)
 
 
 def make_system(name: str, options: dict[str, Any] | None = None) -> MemorySystem:
     """A fresh memory system by name; unknown names or options raise a one-line ConfigError."""
-    name = name.removeprefix(SOLVER_PREFIX)
-    if name not in SYSTEMS:
-        raise ConfigError(f"unknown memory system {name!r}; valid: {', '.join(SYSTEMS)}")
+    name = SYSTEMS.canonical(name.removeprefix(SOLVER_PREFIX))
     try:
-        return SYSTEMS[name](**(options or {}))
+        return SYSTEMS.get(name)(**(options or {}))
     except TypeError as err:
         raise ConfigError(f"memory system {name!r}: invalid options {sorted(options or {})}: {err}") from None
 
 
-__all__ = ["MEMORY_SOLVER_NAMES", "SYSTEMS", "MemoryContext", "MemoryItem", "MemorySystem", "make_system"]
+__all__ = ["SOLVER_PREFIX", "SYSTEMS", "MemoryContext", "MemoryItem", "MemorySystem", "make_system"]

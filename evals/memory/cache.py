@@ -56,7 +56,6 @@ class BuiltMemory:
     source: str  # built | resumed | disk | memory
     reused_conversations: int = 0
     run_usage: Usage = field(default_factory=Usage)  # what this process spent on it
-    scores: dict[str, Any] | None = None  # operation scores, computed once
 
 
 def conversation_digest(conversation: Conversation) -> str:
@@ -80,6 +79,11 @@ def chain_keys(ident: dict[str, Any], conversations: tuple[Conversation, ...]) -
 _built: dict[str, BuiltMemory] = {}
 _states: "OrderedDict[str, dict[str, Any]]" = OrderedDict()
 _locks: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]]" = weakref.WeakKeyDictionary()
+
+
+def built_memory(key: str) -> BuiltMemory | None:
+    """The memory built in this process under `key` (SolverRecord.memory_key), for the memory_operations scorer."""
+    return _built.get(key)
 
 
 def clear_memory_cache() -> None:
@@ -183,4 +187,4 @@ def _remember(key: str, saved: dict[str, Any]) -> None:
 def _reused(built: BuiltMemory) -> BuiltMemory:
     """The same memory seen by another question: nothing spent this time."""
     return BuiltMemory(built.system, built.key, built.conversations, built.usage, "memory",
-                       built.conversations, Usage(), built.scores)
+                       built.conversations, Usage())

@@ -1,4 +1,4 @@
-"""fact_store: extract-then-update memory in the style of classic mem0 (memory_systems.md §1).
+"""fact_store: extract-then-update memory in the style of classic mem0 (Chhikara et al. 2025, arXiv 2504.19413).
 
 Ingest, per conversation:
 1. one JSON call extracts short facts about the user from the user's messages (mem0's user memory;

@@ -9,26 +9,23 @@ conversations.
 
 from __future__ import annotations
 
-import threading
-import weakref
 from typing import Any
 
 from memcurve.evals.context import render
 from memcurve.evals.history import Conversation, History
+from memcurve.evals.memo import HistoryMemo
 from memcurve.evals.memory.protocol import MemoryContext, MemoryItem, empty_ops
 from memcurve.evals.retrieval.bm25 import BM25Index
-from memcurve.evals.retrieval.units import split_units
-from memcurve.evals.task_options import parse_unit
+from memcurve.evals.retrieval.units import UNITS, split_units
 
-_indexes: "weakref.WeakKeyDictionary[History, dict[tuple, BM25Index]]" = weakref.WeakKeyDictionary()
-_lock = threading.Lock()
+_indexes: HistoryMemo[BM25Index | None] = HistoryMemo()
 
 
 class RecentPlusRag:
     name = "hybrid"
 
     def __init__(self, recent: int = 2, k: int = 5, unit: str = "round"):
-        self.recent, self.k, self.unit = int(recent), int(k), parse_unit(unit)
+        self.recent, self.k, self.unit = int(recent), int(k), UNITS.canonical(unit)
         self.conversations: list[str] = []
         self.ops = empty_ops()
 
@@ -73,16 +70,12 @@ class RecentPlusRag:
         """BM25 over the units of the older conversations (built once per history and split)."""
         if not older:
             return None
-        key = (older, self.unit)
-        with _lock:
-            per_history = _indexes.setdefault(history, {})
-            if key not in per_history:
-                wanted = set(older)
-                owner = history.message_index
-                units = [u for u in split_units(history, self.unit)
-                         if owner[u.message_ids[0]].conversation_id in wanted]
-                per_history[key] = BM25Index(units) if units else None
-            return per_history[key]
+        def build() -> BM25Index | None:
+            wanted, owner = set(older), history.message_index
+            units = [u for u in split_units(history, self.unit) if owner[u.message_ids[0]].conversation_id in wanted]
+            return BM25Index(units) if units else None
+
+        return _indexes.get(history, (older, self.unit), build)
 
     def export_state(self) -> dict[str, Any]:
         return {"conversations": self.conversations, "ops": self.ops}

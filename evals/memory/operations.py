@@ -38,8 +38,15 @@ from typing import Any
 import bm25s
 import Stemmer
 
-from memcurve.evals.history import History
+from inspect_ai.scorer import Score, Scorer, Target, scorer
+from inspect_ai.solver import TaskState
+
+from memcurve.evals.contract import SampleMeta, SolverRecord
+from memcurve.evals.history import History, load_history
+from memcurve.evals.memo import HistoryMemo
+from memcurve.evals.memory.cache import built_memory
 from memcurve.evals.memory.protocol import MemoryItem
+from memcurve.evals.metrics import mean_metrics
 from memcurve.generators.store import open_store
 
 HALLUCINATION_SUPPORT = 0.5
@@ -189,37 +196,45 @@ def score_memory(system: Any, db: str, history: History) -> dict[str, Any]:
 
 
 # --- the scorer ---------------------------------------------------------------------------------------
-from inspect_ai.scorer import Score, Scorer, Target, scorer  # noqa: E402
-from inspect_ai.solver import TaskState  # noqa: E402
-
-from memcurve.evals.metrics import mean_metrics  # noqa: E402
 
 SCORE_KEYS = ("extraction_recall", "update_accuracy", "hallucinated", "memory_items", "ingest_tokens",
               "ingest_tokens_per_conversation", "ops_add", "ops_update", "ops_delete", "ops_none", "ops_failed")
+_scores: HistoryMemo[dict[str, Any]] = HistoryMemo()  # per (history, memory key): scored once per history
 
 
 @scorer(metrics={"*": mean_metrics(groups=("solver", "size"), crossings=(("solver", "size"),))})
 def memory_operations() -> Scorer:
-    """Operation-level scores the `memory` solver recorded (NaN on samples of other solvers).
+    """Operation-level scores of the memory a `memory` solver built (NaN on samples of other solvers).
 
-    Means per key, by solver, by size and by solver x size; scores are per history, so a history's
-    value is weighted by its number of questions.
+    The scorer finds the built memory by the recorded memory_key and scores it against the planted
+    facts itself (once per history). Means per key, by solver, by size and by solver x size; scores are
+    per history, so a history's value is weighted by its number of questions.
     """
 
     async def score(state: TaskState, target: Target) -> Score:
-        store = state.store
-        if store.get("memory_system") is None:
+        record = SolverRecord.read(state.store)
+        if record is None or record.memory_system is None:
             return Score(value={k: math.nan for k in SCORE_KEYS}, explanation="not a memory solver")
-        ops = store.get("memory_ops") or {}
+        built = built_memory(record.memory_key or "")
+        if built is None:
+            return Score(value={k: math.nan for k in SCORE_KEYS},
+                         explanation=f"{record.memory_system}: the built memory is not in this process (rescored?)")
+        meta = state.metadata_as(SampleMeta)
+        history = load_history(meta.db, meta.history_id)
+        scores = _scores.get(history, built.key, lambda: score_memory(built.system, history.db, history))
+        ops = record.memory_ops or {}
         value = {
-            "extraction_recall": store.get("extraction_recall"), "update_accuracy": store.get("update_accuracy"),
-            "hallucinated": store.get("hallucinated"), "memory_items": store.get("memory_items"),
-            "ingest_tokens": store.get("ingest_tokens"),
-            "ingest_tokens_per_conversation": store.get("ingest_tokens_per_conversation"),
+            "extraction_recall": scores["extraction_recall"], "update_accuracy": scores["update_accuracy"],
+            "hallucinated": scores["hallucinated"], "memory_items": record.memory_items,
+            "ingest_tokens": record.ingest_tokens,
+            "ingest_tokens_per_conversation": record.ingest_tokens_per_conversation,
             **{f"ops_{op.lower()}": ops.get(op, 0) for op in ("ADD", "UPDATE", "DELETE", "NONE", "failed")},
         }
         value = {k: math.nan if v is None else float(v) for k, v in value.items()}
-        return Score(value=value, explanation=f"{store.get('memory_system')}: {value['memory_items']:.0f} items, "
-                     f"ops {ops}, source {store.get('memory_source')}")
+        counts = {k: scores[k] for k in ("facts_found", "facts_measurable", "changing_chains", "hallucinated_items",
+                                          "derived_items")}
+        return Score(value=value, metadata=counts,
+                     explanation=f"{record.memory_system}: {value['memory_items']:.0f} items, ops {ops}, "
+                                 f"source {record.memory_source}")
 
     return score

@@ -1,7 +1,7 @@
 """summary: a rolling summary plus a recent window (MemGPT's recursive summary / HEMA's compact memory).
 
 After each conversation one call rewrites the running summary from the old summary and the new
-conversation (memory_systems.md §4, §6). At question time the context is the summary followed by the
+conversation (MemGPT, Packer et al. 2023, arXiv 2310.08560; HEMA, arXiv 2504.16754). At question time the context is the summary followed by the
 last `recent` conversations verbatim. Choices the references leave open, made here: the summary covers
 every conversation so far (also those still in the window, so nothing is lost when they leave it); it is
 plain prose, capped at `max_summary_tokens` (estimated; the oldest sentences are cut first when the

@@ -63,6 +63,8 @@ from inspect_ai.model import (
 )
 from inspect_ai.tool import ToolChoice, ToolInfo
 
+from memcurve.errors import ConfigError
+from memcurve.evals.parsers import parse_bool
 from memcurve.evals.models.llama_backend import (
     DEFAULT_N_CTX,
     Completion,
@@ -242,9 +244,6 @@ class GGUFModelAPI(ModelAPI):
 
 def _as_bool(name: str, value: Any) -> bool:
     """A boolean model arg; Inspect prints OfflineModelError (a PrerequisiteError) without a traceback."""
-    from memcurve.evals.task_options import parse_bool
-    from memcurve.errors import ConfigError
-
     try:
         return parse_bool(f"gguf model arg {name}", value)
     except ConfigError as exc:

@@ -8,7 +8,6 @@ and ties are broken by chronological order so rankings are deterministic. An ind
 from __future__ import annotations
 
 import threading
-import weakref
 from dataclasses import dataclass
 
 import bm25s
@@ -16,6 +15,7 @@ import numpy as np
 import Stemmer
 
 from memcurve.evals.history import History
+from memcurve.evals.memo import HistoryMemo
 from memcurve.evals.retrieval.units import Unit, split_units
 
 STOPWORDS = "en_plus"  # NLTK's English list: drops question words and pronouns ("what", "my") too
@@ -58,16 +58,9 @@ class BM25Index:
         return [Hit(rank, int(i), self.units[int(i)], float(scores[i])) for rank, i in enumerate(order)]
 
 
-_cache: "weakref.WeakKeyDictionary[History, dict[str, BM25Index]]" = weakref.WeakKeyDictionary()
-_cache_lock = threading.Lock()
+_indexes: HistoryMemo[BM25Index] = HistoryMemo()
 
 
 def index_for(history: History, unit: str) -> BM25Index:
     """The index of `history` split into `unit`s, built on first use and then reused."""
-    with _cache_lock:
-        per_history = _cache.setdefault(history, {})
-        index = per_history.get(unit)
-        if index is None:
-            index = BM25Index(split_units(history, unit))
-            per_history[unit] = index
-    return index
+    return _indexes.get(history, unit, lambda: BM25Index(split_units(history, unit)))

@@ -19,12 +19,12 @@ from __future__ import annotations
 import importlib.util
 import os
 import threading
-import weakref
 from typing import Protocol
 
 import numpy as np
 
 from memcurve.evals.history import History
+from memcurve.evals.memo import HistoryMemo
 from memcurve.evals.retrieval.bm25 import Hit
 from memcurve.evals.retrieval.units import Unit, split_units
 from memcurve.errors import MemcurveError
@@ -145,17 +145,10 @@ class DenseIndex:
         return [Hit(rank, int(i), self.units[int(i)], float(scores[i])) for rank, i in enumerate(order)]
 
 
-_cache: "weakref.WeakKeyDictionary[History, dict[str, DenseIndex]]" = weakref.WeakKeyDictionary()
-_cache_lock = threading.Lock()
+_indexes: HistoryMemo[DenseIndex] = HistoryMemo()
 
 
 def dense_index_for(history: History, unit: str) -> DenseIndex:
     """The dense index of `history` split into `unit`s, built on first use and then reused."""
     require_dense()
-    with _cache_lock:  # held while building: concurrent questions of one history wait for one build
-        per_history = _cache.setdefault(history, {})
-        index = per_history.get(unit)
-        if index is None:
-            index = DenseIndex(split_units(history, unit))
-            per_history[unit] = index
-    return index
+    return _indexes.get(history, unit, lambda: DenseIndex(split_units(history, unit)))

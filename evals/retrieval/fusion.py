@@ -1,4 +1,4 @@
-"""Reciprocal rank fusion (Cormack, Clarke and Buettcher, SIGIR 2009; reference/memory_systems.md §9).
+"""Reciprocal rank fusion (Cormack, Clarke and Buettcher, "Reciprocal Rank Fusion outperforms Condorcet", SIGIR 2009).
 
 score(d) = sum over rankings of 1 / (k + rank of d), ranks 1-based; a document absent from a ranking
 adds nothing. RRF needs only ranks, so BM25 scores and cosine similarities, which live on different

@@ -10,12 +10,11 @@ falling back to BM25 would report BM25 numbers under the hybrid name.
 
 from __future__ import annotations
 
-import threading
-import weakref
 
 import numpy as np
 
 from memcurve.evals.history import History
+from memcurve.evals.memo import HistoryMemo
 from memcurve.evals.retrieval.bm25 import BM25Index, Hit, index_for
 from memcurve.evals.retrieval.dense import DenseIndex, dense_index_for, require_dense
 from memcurve.evals.retrieval.fusion import RRF_K, reciprocal_rank_fusion
@@ -43,18 +42,11 @@ class HybridIndex:
         return [Hit(rank, i, self.units[i], score) for rank, (i, score) in enumerate(fused)]
 
 
-_cache: "weakref.WeakKeyDictionary[History, dict[str, HybridIndex]]" = weakref.WeakKeyDictionary()
-_cache_lock = threading.Lock()
+_indexes: HistoryMemo[HybridIndex] = HistoryMemo()
 
 
 def hybrid_index_for(history: History, unit: str) -> HybridIndex:
     """The hybrid index of `history` split into `unit`s (its BM25 and dense indexes are shared)."""
     require_dense()
     dense = dense_index_for(history, unit)
-    with _cache_lock:
-        per_history = _cache.setdefault(history, {})
-        index = per_history.get(unit)
-        if index is None:
-            index = HybridIndex(index_for(history, unit), dense)
-            per_history[unit] = index
-    return index
+    return _indexes.get(history, unit, lambda: HybridIndex(index_for(history, unit), dense))

@@ -1,4 +1,4 @@
-"""Retrieval keys (LongMemEval §10, reference/memory_systems.md): what each value unit is indexed under.
+"""Retrieval keys (the key/value design of LongMemEval, Wu et al. 2024, section 5): what each value unit is indexed under.
 
 LongMemEval separates the VALUE shown to the reader (a round or a whole session: rag `unit`) from the
 KEY it is found by. Keys here:
@@ -25,18 +25,20 @@ import json
 import os
 import re
 import tempfile
-import threading
-import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
 from inspect_ai.model import GenerateConfig, Model, get_model
 
 from memcurve.evals.history import Conversation, History
+from memcurve.evals.memo import HistoryMemo
 from memcurve.evals.retrieval.bm25 import BM25Index
+from memcurve.evals.registry import Registry
 from memcurve.evals.retrieval.units import Unit, split_units
 
-KEYS: tuple[str, ...] = ("value", "value+facts")
+KEYS: Registry = Registry("key", unknown="invalid")
+KEYS.add("value", None, "the unit's own text")
+KEYS.add("value+facts", None, "LLM-extracted user facts merged into the key (role `memory`)")
 FORMAT = 1  # bump when the prompt or parsing changes what is cached
 DEFAULT_CACHE_DIR = Path(__file__).resolve().parents[2] / "results" / "cache" / "fact_keys"
 MAX_SESSION_CHARS = 6000  # user turns shown to the extractor (a 270M model has a small window)
@@ -150,8 +152,7 @@ def merge_key(facts: tuple[str, ...], unit: Unit) -> Unit:
     return Unit(unit.message_ids, "\n".join([*facts, unit.text])) if facts else unit
 
 
-_indexes: "weakref.WeakKeyDictionary[History, dict[tuple, tuple[BM25Index, dict]]]" = weakref.WeakKeyDictionary()
-_index_lock = threading.Lock()
+_indexes: HistoryMemo[tuple[BM25Index, dict]] = HistoryMemo()
 
 
 async def keyed_index(history: History, unit: str, key: str, *, cache_dir: str | Path | None = DEFAULT_CACHE_DIR,
@@ -161,8 +162,7 @@ async def keyed_index(history: History, unit: str, key: str, *, cache_dir: str |
         raise ValueError(f"unknown key {key!r}; valid: {', '.join(KEYS)}")
     model = model or get_model(role="memory")
     memo_key = (unit, key, str(model))
-    with _index_lock:
-        built = _indexes.get(history, {}).get(memo_key)
+    built = _indexes.peek(history, memo_key)
     if built is not None:
         return built
     units = split_units(history, unit)
@@ -176,7 +176,4 @@ async def keyed_index(history: History, unit: str, key: str, *, cache_dir: str |
     info = {"key": key, "key_model": str(model) if key != "value" else None,
             "key_facts": sum(len(r.facts) for r in facts_by_conversation.values()),
             "key_failures": sum(s in ("unparsed", "error") for s in statuses)}
-    built = (BM25Index(units), info)
-    with _index_lock:
-        _indexes.setdefault(history, {})[memo_key] = built
-    return built
+    return _indexes.put(history, memo_key, (BM25Index(units), info))

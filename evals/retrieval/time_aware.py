@@ -1,4 +1,4 @@
-"""Time-aware query expansion (LongMemEval §10, temp_query_search_pruning.py): a rerank, not a filter.
+"""Time-aware query expansion (LongMemEval, Wu et al. 2024; its temp_query_search_pruning.py): a rerank, not a filter.
 
 At query time an LLM (`get_model(role="memory")`, the model under test when unbound) reads the question
 and the date it is asked on and names the date range it refers to, `start - end`, or N/A. A range that

@@ -13,8 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from memcurve.evals.history import History
+from memcurve.evals.registry import Registry
 
-UNITS: tuple[str, ...] = ("message", "round", "conversation")
+# LongMemEval calls a conversation a "session"
+UNITS: Registry = Registry("unit", unknown="invalid", aliases={"session": "conversation"})
 
 
 @dataclass(frozen=True)
@@ -25,15 +27,18 @@ class Unit:
 
 def split_units(history: History, unit: str) -> list[Unit]:
     """Split `history` into retrieval units of kind `unit`, in chronological order."""
-    if unit not in UNITS:
-        raise ValueError(f"unknown unit {unit!r}; valid: {', '.join(UNITS)}")
-    if unit == "message":
-        return [Unit((m.message_id,), m.text) for m in history.messages]
-    if unit == "conversation":
-        return [
-            Unit(tuple(m.message_id for m in c.messages), "\n".join(m.text for m in c.messages))
-            for c in history.conversations
-        ]
+    if unit not in UNITS.names:
+        raise ValueError(f"unknown unit {unit!r}; valid: {UNITS.valid()}")
+    return UNITS.get(unit)(history)
+
+
+@UNITS.register("message", "one message")
+def _messages(history: History) -> list[Unit]:
+    return [Unit((m.message_id,), m.text) for m in history.messages]
+
+
+@UNITS.register("round", "a user turn and the replies that follow it")
+def _rounds(history: History) -> list[Unit]:
     units: list[Unit] = []
     for conversation in history.conversations:
         group: list = []
@@ -45,6 +50,11 @@ def split_units(history: History, unit: str) -> list[Unit]:
         if group:
             units.append(_join(group))
     return units
+
+
+@UNITS.register("conversation", "a whole conversation")
+def _conversations(history: History) -> list[Unit]:
+    return [_join(c.messages) for c in history.conversations]
 
 
 def _join(messages: list) -> Unit:

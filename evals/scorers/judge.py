@@ -1,7 +1,7 @@
 """LLM judge: a binary RIGHT/WRONG verdict from the `grader` model role with a rubric per category.
 
 The rubrics follow ConvoMem's judge (AnsweringEvaluation.scala) and LongMemEval's (evaluate_qa.py),
-paraphrased (reference/benchmarks.md §1.5, §2.4):
+paraphrased (ConvoMem's Scala judge and LongMemEval's src/evaluation/evaluate_qa.py):
 - the judge sees only the question, the gold answer or rubric, and the reply, never the history;
 - a reply naming both RIGHT and WRONG counts as WRONG (ConvoMem); a reply naming neither is asked
   again, and after `retries` more attempts it is recorded as unparseable (unscored), never as wrong;

@@ -12,6 +12,7 @@ from __future__ import annotations
 from inspect_ai.scorer import Score, Scorer, Target, scorer
 from inspect_ai.solver import TaskState
 
+from memcurve.evals.contract import SolverRecord
 from memcurve.evals.metrics import mean_metrics
 from memcurve.evals.scorers.answer_check import overflowed
 
@@ -22,8 +23,9 @@ def overflow() -> Scorer:
 
     async def score(state: TaskState, target: Target) -> Score:
         over = overflowed(state)
-        truncated = bool(state.store.get("truncated", False))
-        dropped = state.store.get("dropped_conversations", 0)
+        record = SolverRecord.read(state.store)
+        truncated = bool(record and record.truncated)
+        dropped = record.dropped_conversations if record else 0
         parts = ["context overflow" if over else "fits"]
         if truncated:
             parts.append(f"history truncated ({dropped} conversations dropped)")

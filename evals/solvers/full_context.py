@@ -7,29 +7,24 @@ history gets a byte-identical prefix.
 
 from __future__ import annotations
 
-import threading
-import weakref
 
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
 from memcurve.evals.context import RenderedContext, keep_recent, render
 from memcurve.evals.history import History, load_history
+from memcurve.evals.memo import HistoryMemo
 from memcurve.evals.solvers.prompt import answer_message, budget_for, record
 
-_renders: "weakref.WeakKeyDictionary[History, dict[int | None, tuple[RenderedContext, int]]]" = (
-    weakref.WeakKeyDictionary())
-_lock = threading.Lock()
+_renders: HistoryMemo[tuple[RenderedContext, int]] = HistoryMemo()
 
 
 def fitted_history(history: History, budget: int | None) -> tuple[RenderedContext, int]:
     """The rendered history within `budget` tokens and the number of (oldest) conversations dropped."""
-    with _lock:
-        per_history = _renders.setdefault(history, {})
-        if budget not in per_history:
-            kept, dropped = keep_recent(history.conversations, budget)
-            ids = [m.message_id for c in kept for m in c.messages] if dropped else None
-            per_history[budget] = (render(history, ids), dropped)
-        return per_history[budget]
+    def build() -> tuple[RenderedContext, int]:
+        kept, dropped = keep_recent(history.conversations, budget)
+        return render(history, [m.message_id for c in kept for m in c.messages] if dropped else None), dropped
+
+    return _renders.get(history, budget, build)
 
 
 @solver

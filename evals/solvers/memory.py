@@ -18,12 +18,12 @@ Recorded in the sample store: memory_system, memory_items (live model-written it
 memories, summary sentences; 0 for hybrid, which keeps the conversations verbatim), memory_ops {ADD,
 UPDATE, DELETE, NONE, failed, dropped}, ingest_tokens (everything it took to build this memory), ingest_calls,
 ingest_tokens_per_conversation, ingest_tokens_this_sample (non-zero only where the ingest ran),
-memory_source (built | resumed | disk | memory), and the operation scores of evals.memory.operations.
+memory_source (built | resumed | disk | memory) and memory_key, by which the memory_operations scorer
+(evals.memory.operations) finds the built memory and scores it.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from inspect_ai.model import get_model
@@ -33,15 +33,14 @@ from memcurve.evals.history import load_history
 from memcurve.evals.memory import SYSTEMS, make_system
 from memcurve.evals.memory.cache import MemoryCache
 from memcurve.evals.memory.llm import DEFAULT_RETRIES, MemoryLLM
-from memcurve.evals.memory.operations import score_memory
+from memcurve.evals.parsers import parse_directory
+from memcurve.evals.solvers.options import DEFAULT_MEMORY_CACHE
 from memcurve.evals.solvers.prompt import answer_message, budget_for, record
 
-DEFAULT_CACHE_DIR = "results/memory"
-_scores: dict[tuple[str, str, str], dict[str, Any]] = {}
 
 
 @solver
-def memory(system: str = "fact_store", memory_cache: str | None = DEFAULT_CACHE_DIR,
+def memory(system: str = "fact_store", memory_cache: str | None = DEFAULT_MEMORY_CACHE,
            max_context_tokens: int | None = None, retries: int = DEFAULT_RETRIES,
            options: dict[str, Any] | None = None) -> Solver:
     """Answer from the context a memory system built over the history.
@@ -55,8 +54,7 @@ def memory(system: str = "fact_store", memory_cache: str | None = DEFAULT_CACHE_
     """
     options = dict(options or {})
     make_system(system, options)  # validate name and options now, not per sample
-    directory = None if memory_cache in (None, False, "", "off", "none") else memory_cache  # YAML reads off as False
-    cache = MemoryCache(directory)
+    cache = MemoryCache(parse_directory("memory_cache", memory_cache))
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         md = state.metadata
@@ -66,9 +64,6 @@ def memory(system: str = "fact_store", memory_cache: str | None = DEFAULT_CACHE_
         built = await cache.get(history, lambda: make_system(system, options), llm, str(memory_model))
         context = built.system.context(state.input_text, history, budget_for(max_context_tokens))
         state.messages = [answer_message(state, context.rendered)]
-        key = (built.key, history.db, history.history_id)
-        if key not in _scores:
-            _scores[key] = score_memory(built.system, history.db, history)
         items = built.system.items()
         record(state, f"memory:{system}", context.rendered, truncated=context.truncated,
                memory_system=system, memory_items=len(items), memory_ops=dict(built.system.ops),
@@ -77,8 +72,7 @@ def memory(system: str = "fact_store", memory_cache: str | None = DEFAULT_CACHE_
                ingest_tokens_per_conversation=built.usage.total_tokens / max(1, built.conversations),
                ingest_tokens_this_sample=built.run_usage.total_tokens, memory_source=built.source,
                memory_reused_conversations=built.reused_conversations, memory_key=built.key,
-               memory_details=context.details,
-               **{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in _scores[key].items()})
+               memory_details=context.details)
         return await generate(state)
 
     return solve

@@ -24,7 +24,7 @@ def oracle(max_context_tokens: int | None = None) -> Solver:
         context = render(history, [m.message_id for c in kept for m in c.messages])
         state.messages = [answer_message(state, context)]
         record(state, "oracle", context, truncated=dropped > 0, dropped_conversations=dropped,
-               retrieved_units=[[m.message_id for m in c.messages] for c in conversations],
+               retrieved_units=[[m.message_id for m in c.messages] for c in conversations], history=history,
                k=len(conversations), unit="conversation")
         return await generate(state)
 

@@ -15,6 +15,9 @@ from inspect_ai.model._generate_config import active_generate_config
 from inspect_ai.solver import TaskState
 
 from memcurve.evals.context import RenderedContext
+from memcurve.evals.contract import SolverRecord
+from memcurve.evals.history import History
+from memcurve.evals.models import context_window as model_context_window
 from memcurve.generators.tokens import estimate_tokens
 
 HISTORY_INTRO = "Below are earlier conversations between a user and an AI assistant, oldest first."
@@ -57,11 +60,7 @@ def answer_message(state: TaskState, context: RenderedContext | None, cache_hist
 
 def context_window(model) -> int | None:
     """The model's context window (the live gguf window, or a known API model's), None when unknown."""
-    try:
-        from memcurve.evals.models import context_window as lookup
-    except ImportError:
-        return None
-    return lookup(model)
+    return model_context_window(model)
 
 
 def answer_tokens() -> int:
@@ -98,17 +97,15 @@ PROMPT_RESERVE_TOKENS = (estimate_tokens(HISTORY_INTRO) + estimate_tokens(questi
 
 def record(state: TaskState, solver: str, context: RenderedContext | None, *, truncated: bool = False,
            dropped_conversations: int = 0, retrieved_units: list[list[str]] | None = None,
-           k: int | None = None, unit: str | None = None, **extra) -> None:
-    """Write what the model was given into the sample store (the keys scorers and analysis read)."""
-    store = state.store
-    store.set("solver", solver)
-    store.set("context_message_ids", list(context.message_ids) if context else [])
-    store.set("context_tokens", context.tokens if context else 0)
-    store.set("truncated", truncated)
-    store.set("dropped_conversations", dropped_conversations)
-    if retrieved_units is not None:
-        store.set("retrieved_units", retrieved_units)
-    store.set("k", k)
-    store.set("unit", unit)
-    for key, value in extra.items():
-        store.set(key, value)
+           history: History | None = None, k: int | None = None, unit: str | None = None, **extra) -> None:
+    """Write what the model was given into the sample store, as a SolverRecord (evals.contract).
+
+    A ranking (`retrieved_units`) is recorded with each unit's conversation, looked up in `history`.
+    """
+    conversations = None
+    if retrieved_units is not None and history is not None:
+        conversations = [history.message_index[u[0]].conversation_id if u else "" for u in retrieved_units]
+    SolverRecord(solver=solver, context_message_ids=list(context.message_ids) if context else [],
+                 context_tokens=context.tokens if context else 0, truncated=truncated,
+                 dropped_conversations=dropped_conversations, retrieved_units=retrieved_units,
+                 retrieved_conversations=conversations, k=k, unit=unit, **extra).write(state.store)

@@ -3,7 +3,8 @@
 The index is built once per (history, unit) and reused by every question of that history. The ranked
 units are recorded (`retrieved_units`) so retrieval quality is scored against the evidence for free.
 
-LongMemEval's memory designs are options (reference/memory_systems.md §10): `unit="session"` (an alias
+LongMemEval's memory designs (Wu et al. 2024, section 5: value granularity, key expansion, time-aware
+query expansion) are options: `unit="session"` (an alias
 of conversation) vs "round" values, `key="value+facts"` (LLM-extracted user facts prepended to each
 key, evals.retrieval.keys) and `time_aware=True` (sessions in an LLM-inferred date range moved to the
 front, evals.retrieval.time_aware). The defaults are plain BM25 on the value.
@@ -19,16 +20,11 @@ from inspect_ai.solver import Generate, Solver, TaskState, solver
 
 from memcurve.evals.context import render
 from memcurve.evals.history import load_history
-from memcurve.evals.retrieval import index_for
-from memcurve.evals.retrieval.dense import dense_index_for, require_dense
-from memcurve.evals.retrieval.hybrid import hybrid_index_for
+from memcurve.evals.retrieval import RETRIEVERS
 from memcurve.evals.retrieval.keys import DEFAULT_CACHE_DIR, keyed_index
 from memcurve.evals.retrieval.time_aware import time_aware_rerank
+from memcurve.evals.solvers.options import require_installed, solver_options
 from memcurve.evals.solvers.prompt import answer_message, budget_for, record
-from memcurve.evals.task_options import parse_bool, parse_k, parse_key, parse_retriever, parse_unit
-from memcurve.errors import ConfigError
-
-RETRIEVERS = {"bm25": index_for, "dense": dense_index_for, "hybrid": hybrid_index_for}
 
 
 @solver
@@ -41,20 +37,18 @@ def rag(k: int = 5, unit: str = "round", max_context_tokens: int | None = None, 
     time_aware: rerank by the date range the question refers to (recorded as `time_range`);
     retriever: "bm25" | "dense" | "hybrid" (BM25 + dense by reciprocal rank fusion; key must be "value").
     """
-    k, unit = parse_k(k), parse_unit(unit)
-    key, time_aware = parse_key(key), parse_bool("time_aware", time_aware)
-    retriever = parse_retriever(retriever)
-    if retriever != "bm25":
-        require_dense()
-        if key != "value":
-            raise ConfigError(f"key={key} needs retriever=bm25 (facts are merged into BM25 keys), got {retriever}")
+    o = solver_options(k=k, unit=unit, max_context_tokens=max_context_tokens, key=key, time_aware=time_aware,
+                       key_cache=key_cache, retriever=retriever)
+    require_installed(o)
+    k, unit, key, time_aware, retriever, key_cache = o.k, o.unit, o.key, o.time_aware, o.retriever, o.key_cache
+    ranker = RETRIEVERS.get(retriever)
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         history = load_history(state.metadata["db"], state.metadata["history_id"])
         options: dict = {} if retriever == "bm25" else {"retriever": retriever}
         if key == "value":
-            index = index_for(history, unit) if retriever == "bm25" else \
-                await anyio.to_thread.run_sync(RETRIEVERS[retriever], history, unit)  # encoding takes seconds
+            index = await anyio.to_thread.run_sync(ranker.index_for, history, unit) if ranker.slow \
+                else ranker.index_for(history, unit)  # encoding takes seconds
             options.update({"key": key} if time_aware else {})
         else:
             index, options = await keyed_index(history, unit, key, cache_dir=key_cache)
@@ -71,7 +65,7 @@ def rag(k: int = 5, unit: str = "round", max_context_tokens: int | None = None, 
         dropped_units = len(hits) - len(shown)
         state.messages = [answer_message(state, context)]
         record(state, "rag", context, truncated=dropped_units > 0,
-               retrieved_units=[list(hit.unit.message_ids) for hit in hits], k=k, unit=unit,
+               retrieved_units=[list(hit.unit.message_ids) for hit in hits], history=history, k=k, unit=unit,
                dropped_units=dropped_units, retrieval_scores=[round(hit.score, 4) for hit in hits], **options)
         return await generate(state)
 

@@ -29,10 +29,15 @@ GENERATE_ENDING = "\n\nReply with only the letter of your answer: A or B."
 TOP_LOGPROBS = 20
 
 
-def wants_logprobs(model_name: str, answer_mode: str) -> bool:
-    """Compare label likelihoods for the offline model (as Book-SORT does for open models), else parse text."""
+def check_answer_mode(answer_mode: str) -> str:
     if answer_mode not in ANSWER_MODES:
         raise ConfigError(f"answer_mode: unknown {answer_mode!r}; valid values: {', '.join(ANSWER_MODES)}")
+    return answer_mode
+
+
+def wants_logprobs(model_name: str, answer_mode: str) -> bool:
+    """Compare label likelihoods for the offline model (as Book-SORT does for open models), else parse text."""
+    check_answer_mode(answer_mode)
     if answer_mode == "auto":
         return model_name.startswith("gguf/")
     return answer_mode == "logprobs"
