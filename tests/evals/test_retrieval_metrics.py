@@ -43,7 +43,9 @@ def test_unranked_evidence_counts_toward_the_ideal():
 def test_unranked_evidence_in_one_conversation_is_one_unit():
     ranking = [["p000-c0001-m00", "p000-c0001-m01"]]
     evidence = {"p000-c0001-m00", "p000-c0007-m02", "p000-c0007-m05"}
-    assert relevant_unit_count(ranking, evidence, "conversation") == 2
+    conversation_of = {m: m.rsplit("-", 1)[0] for m in evidence | set(ranking[0])}  # from the sample contract
+    assert relevant_unit_count(ranking, evidence, "conversation", conversation_of) == 2
+    assert relevant_unit_count(ranking, evidence, "conversation") == 3  # unknown conversations: the upper bound
     assert relevant_unit_count(ranking, evidence, "message") == 3
 
 

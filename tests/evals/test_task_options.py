@@ -144,3 +144,16 @@ def test_inspect_eval_prints_one_short_message_without_traceback(tiny_store, tmp
         assert {"solvers=bogus": "unknown solver 'bogus'; valid: full_context, rag",
                 "solver=rag": "unknown option solver (-T); valid: data, sizes",
                 "k=0": "invalid k 0: expected a whole number >= 1"}[arg] in output
+
+
+def test_every_scorer_a_task_uses_is_registered(tiny_store):
+    from inspect_ai._util.registry import registry_info
+
+    from memcurve.evals.scorers.registry import SCORERS
+
+    tasks = [convomem(data=str(tiny_store), solvers=",".join(SOLVERS.names[:-1])),
+             longmemeval(data=str(tiny_store), solvers="rag")]
+    used = {registry_info(s).name.split("/")[-1] for task in tasks for s in task.scorer}
+    assert used and used <= set(SCORERS.names), used - set(SCORERS.names)
+    assert {registry_info(SCORERS.get(n)()).name.split("/")[-1] for n in ("answer_check", "overflow")} == {
+        "answer_check", "overflow"}

@@ -1,0 +1,31 @@
+"""SCORERS: the one list of scorer names a memcurve log can hold, each with its factory and what it scores.
+
+The analysis reads scores by these names (evals.analysis.results); a new scorer is one `SCORERS.add`
+here, next to the others, so its name cannot silently collide with one already in use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from inspect_ai.scorer import Scorer
+
+from memcurve.evals.longmemeval.judge import longmemeval_judge
+from memcurve.evals.longmemeval.metrics import longmemeval_retrieval
+from memcurve.evals.memory.operations import memory_operations
+from memcurve.evals.registry import Registry
+from memcurve.evals.scorers.answer_check import answer_check
+from memcurve.evals.scorers.judge import judge
+from memcurve.evals.scorers.overflow import overflow
+from memcurve.evals.scorers.retrieval import retrieval_metrics
+from memcurve.evals.sort.scorer import sort_scorer
+
+SCORERS: Registry[Callable[..., Scorer]] = Registry("scorer")
+SCORERS.add("answer_check", answer_check, "deterministic check of the reply against the gold answer and aliases")
+SCORERS.add("judge", judge, "the `grader` role's RIGHT/WRONG verdict with a rubric per category")
+SCORERS.add("retrieval_metrics", retrieval_metrics, "recall_any, recall_all, ndcg of the recorded ranking")
+SCORERS.add("overflow", overflow, "context overflow and history truncation")
+SCORERS.add("memory_operations", memory_operations, "extraction, update and hallucination of a built memory")
+SCORERS.add("longmemeval_judge", longmemeval_judge, "LongMemEval's per-type yes/no judge")
+SCORERS.add("longmemeval_retrieval", longmemeval_retrieval, "LongMemEval's session- and turn-level retrieval")
+SCORERS.add("sort_scorer", sort_scorer, "SORT: which of two segments came first")
