@@ -1,15 +1,26 @@
 """Import ConvoMem (evidence-question files and pre-mixed test cases) into a memcurve store.
 
 PATH is one JSON file or a folder (every *.json below it in sorted order, e.g. a downloaded
-`core_benchmark/`, except the `filler_conversations/` pool). A file starting with `{` is an evidence file `{evidence_items | evidenceItems: [...]}`;
-a file starting with `[` is a pre-mixed batch `[{contextSize, evidenceItems, conversations}, ...]`, streamed
-one test case at a time (a size-300 batch is about 850 MB).
+`core_benchmark/` or the repository's `src/main/resources/test_cases/`, except the `filler_conversations/`
+pool). ConvoMem is distributed in three shapes, told apart by their keys, never by guesswork:
+- an evidence file (Hugging Face `evidence_questions/`): an object `{evidence_items | evidenceItems, checkpoint}`
+  without `conversations` of its own;
+- a TestCase object (the repository's `test_cases/locomo/category_*/dataset_*.json`): one object
+  `{evidenceItems, conversations, contextSize}`, the mixed history shared by all its items;
+- pre-mixed batches (Hugging Face `pre_mixed_testcases/`): an array of TestCase objects, streamed one test
+  case at a time (a size-300 batch is about 850 MB).
+An object with neither shape is refused with its own keys named; errors quote the file's spelling of a key
+(`evidenceItems[3]` where the file says evidenceItems).
 
 Mapping:
-- category from the Hugging Face folder the file sits in (user_evidence -> user_facts, assistant_facts_evidence
-  -> assistant_facts, changing_evidence -> changing_facts, abstention_evidence -> abstention,
-  preference_evidence -> preferences, implicit_connection_evidence -> implicit_connections), else from an
-  item's `category` when it names one of those; question_type `convomem/<folder>/<N>_evidence`;
+- category, from every naming the repository uses, mapped explicitly (CATEGORY_NAMES): the Hugging Face folder
+  the file sits in (user_evidence -> user_facts, ...), the repository's LongMemEval folders (knowledge_updates ->
+  changing_facts, multi_session -> aggregation, ...), the generator names (UserFactsEvidence, ...), and for the
+  LoCoMo test cases the folder `category_<N>_<label>` or the item's `locomo_category_<N>`, mapped by LoCoMo's
+  own codes (1 multi_hop, 2 temporal, 3 open_domain, 4 single_hop, 5 abstention, as the LoCoMo importer does;
+  ConvoMem's folder labels "basic_facts" for 1 and "multi_session" for 4 are its own and kept only in
+  question_type). An item's `category` of "Personal Life" / "Professional Life" is a life area, not a category.
+  question_type `convomem/<folder or category name>[/<N>_evidence]`;
 - an evidence item is one question over one history of its own conversations (persona `cm-<personId>`);
   a pre-mixed test case is one history of its mixed conversations with all its items' questions (persona
   `cm-<file>:<case>`, since it mixes several people; the source personIds are kept in its attributes);
@@ -60,6 +71,30 @@ CATEGORY_BY_FOLDER = {
     "implicit_connection_evidence": "implicit_connections",
 }
 FOLDER_BY_CATEGORY = {v: k for k, v in CATEGORY_BY_FOLDER.items()}
+# LoCoMo codes as the LoCoMo importer maps them (its official evaluation code's meaning of each code)
+LOCOMO_CODES = {1: "multi_hop", 2: "temporal", 3: "open_domain", 4: "single_hop", 5: "abstention"}
+LOCOMO_FOLDERS = {"category_1_basic_facts": 1, "category_2_temporal": 2, "category_3_reasoning": 3,
+                  "category_4_multi_session": 4, "category_5_abstention": 5}
+# Every other name the repository gives a category: its evidence generators and its LongMemEval folders
+CATEGORY_NAMES = {
+    **CATEGORY_BY_FOLDER,
+    **{f"locomo_category_{code}": name for code, name in LOCOMO_CODES.items()},
+    **{folder: LOCOMO_CODES[code] for folder, code in LOCOMO_FOLDERS.items()},
+    "UserFactsEvidence": "user_facts",
+    "AssistantFactsEvidence": "assistant_facts",
+    "ChangingEvidence": "changing_facts",
+    "AbstentionEvidence": "abstention",
+    "PreferenceEvidence": "preferences",
+    "ImplicitConnectionEvidence": "implicit_connections",
+    "TemporalEvidence": "temporal",
+    "multi_session": "aggregation",
+    "preferences": "preferences",
+    "assistant_facts": "assistant_facts",
+    "knowledge_updates": "changing_facts",
+    "abstention": "abstention",
+}
+LIFE_AREAS = ("Personal Life", "Professional Life")  # an evidence item's `category` on Hugging Face
+ITEM_KEYS = ("evidence_items", "evidenceItems")
 RUBRIC_CATEGORIES = ("preferences", "implicit_connections")
 FILLER_FOLDER = "filler_conversations"  # the fillers' source pool: no questions, already inside the test cases
 EPOCH = datetime(2024, 1, 1, 9, 0)
@@ -110,7 +145,7 @@ def _input_files(path: Path) -> list[tuple[Path, str]]:
 def _folder_hints(file: Path) -> tuple[str | None, str | None]:
     """(category folder, '<N>_evidence') from the file's path, if it follows the Hugging Face layout."""
     parts = file.resolve().parts
-    folder = next((p for p in reversed(parts) if p in CATEGORY_BY_FOLDER), None)
+    folder = next((p for p in reversed(parts) if p in CATEGORY_NAMES), None)
     n_dir = next((p for p in reversed(parts) if p.endswith("_evidence") and p.split("_")[0].isdigit()), None)
     return folder, n_dir
 
@@ -122,49 +157,74 @@ def _import_file(state: _Import, file: Path, key: str) -> str:
     with file.open("rb") as raw:
         reader = HashingReader(raw)
         if first == "{":
-            items = _evidence_items(reader, name)
-            for i, item in enumerate(items):
-                _import_item(state, file, name, f"{key}:{i}", i, item)
+            data = _load_object(reader, name)
+            items_key = _object_shape(name, data)
+            if "conversations" in data:
+                _import_test_case(state, file, name, key, Where(name, "top level"), data)
+            else:
+                items = Where(name, "top level").get(data, items_key, list)
+                for i, item in enumerate(items):
+                    _import_item(state, file, name, f"{key}:{i}", f"{items_key}[{i}]", item)
         elif first == "[":
             index = -1
             try:
                 for index, case in enumerate(ijson.items(reader, "item", use_float=True)):
-                    _import_test_case(state, file, name, f"{key}:{index}", index, case)
+                    if not isinstance(case, dict):
+                        raise InputFormatError(f"{name}: record {index}: expected an object, got "
+                                               f"{type(case).__name__}")
+                    _object_shape(name, case, where=f"record {index}")
+                    _import_test_case(state, file, name, f"{key}:{index}", Where(name, f"record {index}"), case)
                     state.rows.maybe_flush()
             except ijson.JSONError as exc:
                 where = f"after record {index}" if index >= 0 else "before the first record"
                 raise InputFormatError(f"{name}: malformed JSON {where} ({str(exc).strip()[:200]})") from None
         else:
-            raise InputFormatError(f"{name}: expected a ConvoMem evidence file (an object) or pre-mixed test cases "
-                                   "(an array)")
+            raise InputFormatError(f"{name}: expected a ConvoMem evidence file or TestCase (an object) or pre-mixed "
+                                   "test cases (an array)")
         return reader.hexdigest()
 
 
-def _evidence_items(reader: HashingReader, name: str) -> list:
+def _load_object(reader: HashingReader, name: str) -> dict:
     try:
-        data = json.loads(reader.read())
+        return json.loads(reader.read())
     except json.JSONDecodeError as exc:
         raise InputFormatError(f"{name}: malformed JSON at line {exc.lineno} column {exc.colno} ({exc.msg})") from None
     except UnicodeDecodeError:
         raise InputFormatError(f"{name}: not UTF-8 text") from None
-    return Where(name, "top level").get_first(data, ("evidence_items", "evidenceItems"), list)
+
+
+def _object_shape(name: str, data: dict, *, where: str = "top level") -> str:
+    """The key (as the file spells it) that holds the evidence items; refuse an object of neither shape.
+
+    With `conversations` beside the items the object is a TestCase (its mixed history); without, an evidence
+    file whose items carry their own conversations.
+    """
+    present = [k for k in ITEM_KEYS if k in data]
+    if len(present) == 1:
+        return present[0]
+    keys = ", ".join(sorted(data)) or "none"
+    if present:
+        raise InputFormatError(f"{name}: {where}: has both evidence_items and evidenceItems; expected one")
+    raise InputFormatError(f"{name}: {where}: an object with keys {keys} is neither a ConvoMem evidence file "
+                           "{evidence_items, checkpoint} nor a TestCase {evidenceItems, conversations, contextSize}")
 
 
 def _category(where: Where, file: Path, item: dict) -> tuple[str, str]:
-    """(memcurve category, question_type) from the file's folder or the item's own hint."""
+    """(memcurve category, question_type) from the file's folder, else the item's own category name."""
     folder, n_dir = _folder_hints(file)
     if folder is None:
         hint = item.get("category")
-        folder = hint if hint in CATEGORY_BY_FOLDER else FOLDER_BY_CATEGORY.get(hint)
-    if folder is None:
-        raise where.error("category", "does not name a ConvoMem category and the file is not inside one of the "
-                                      f"Hugging Face folders ({', '.join(CATEGORY_BY_FOLDER)})")
-    return CATEGORY_BY_FOLDER[folder], f"convomem/{folder}" + (f"/{n_dir}" if n_dir else "")
+        folder = hint if isinstance(hint, str) and hint in CATEGORY_NAMES else FOLDER_BY_CATEGORY.get(hint)
+        if folder is None:
+            what = "is a life area, not a category," if hint in LIFE_AREAS else "does not name a ConvoMem category"
+            raise where.error("category", f"{what} and the file is not inside a folder that names one "
+                                          f"({', '.join(CATEGORY_BY_FOLDER)}, category_<N>_<label>, ...)")
+    return CATEGORY_NAMES[folder], f"convomem/{folder}" + (f"/{n_dir}" if n_dir else "")
 
 
-def _import_item(state: _Import, file: Path, name: str, key: str, index: int, item: Any) -> None:
+def _import_item(state: _Import, file: Path, name: str, key: str, label: str, item: Any) -> None:
     """One evidence item: its own conversations become its history; one question."""
-    where = _item_where(name, f"evidence_items[{index}]", item)
+    where = _item_where(name, label, item)
     conversations = where.get(item, "conversations", list)
     person = item.get("personId") if isinstance(item.get("personId"), str) else None
     persona_id = f"cm-{person}" if person else f"cm-{key}"
@@ -178,27 +238,27 @@ def _import_item(state: _Import, file: Path, name: str, key: str, index: int, it
     _write_question(state, where, file, key, persona_id, history, item, [own])
 
 
-def _import_test_case(state: _Import, file: Path, name: str, key: str, index: int, case: Any) -> None:
-    """One pre-mixed test case: its conversations become one history asked all its items' questions."""
-    where = Where(name, f"record {index}")
-    if not isinstance(case, dict):
-        raise InputFormatError(f"{name}: record {index}: expected an object, got {type(case).__name__}")
+def _import_test_case(state: _Import, file: Path, name: str, key: str, where: Where, case: dict) -> None:
+    """One TestCase: its conversations become one history asked all its items' questions."""
     conversations = where.get(case, "conversations", list)
-    items = where.get_first(case, ("evidenceItems", "evidence_items"), list)
+    items_key = _object_shape(name, case, where=where.record)
+    items = where.get(case, items_key, list)
     size = case.get("contextSize")
     if size is not None and size != len(conversations):
         state.notes[NOTE_CONTEXT_SIZE] += 1
     persona_id = f"cm-{key}"
     people = sorted({i["personId"] for i in items if isinstance(i, dict) and isinstance(i.get("personId"), str)})
+    fillers = sum(1 for c in conversations if isinstance(c, dict) and c.get("containsEvidence") is False)
     state.rows.persona(persona_id, f"ConvoMem test case {key}",
-                       {"source": "convomem", "person_ids": people, "context_size": size})
+                       {"source": "convomem", "person_ids": people, "context_size": size, "fillers": fillers})
     history = _write_history(state, where, "conversations", key, persona_id, conversations)
     by_source_id: dict[str, list[Candidate]] = {}
     for conv, candidates in zip(conversations, history.candidates):
         if isinstance(conv.get("id"), str):
             by_source_id.setdefault(conv["id"], []).extend(candidates)
+    prefix = "" if where.record == "top level" else f"{where.record}: "
     for j, item in enumerate(items):
-        item_where = _item_where(name, f"record {index}: evidenceItems[{j}]", item)
+        item_where = _item_where(name, f"{prefix}{items_key}[{j}]", item)
         own_ids = [c.get("id") for c in item.get("conversations") or [] if isinstance(c, dict)]
         own = [cand for cid in dict.fromkeys(own_ids) if isinstance(cid, str) for cand in by_source_id.get(cid, [])]
         _write_question(state, item_where, file, f"{key}:q{j:03d}", persona_id, history, item, [own])

@@ -131,7 +131,7 @@ def test_category_hint_from_the_item(tmp_path):
 def test_file_outside_the_layout_without_hint_is_an_error(tmp_path):
     src = tmp_path / "loose.json"
     shutil.copy(USER_FILE, src)
-    with pytest.raises(InputFormatError, match=r"^loose.json: evidence_items\[0\]: field 'category' does not name"):
+    with pytest.raises(InputFormatError, match=r"^loose.json: evidence_items\[0\]: field 'category' is a life area, not a category"):
         import_dataset("convomem", src, tmp_path / "out.duckdb", force=False)
     assert not (tmp_path / "out.duckdb").exists()
 
@@ -143,7 +143,7 @@ def test_file_outside_the_layout_without_hint_is_an_error(tmp_path):
      "evidence_items[0]: field 'message_evidences' missing"),
     (USER_FILE, lambda d: d["evidence_items"][0]["message_evidences"][1].pop("text"),
      "evidence_items[0]: field 'message_evidences[1].text' missing"),
-    (USER_FILE, lambda d: d.pop("evidence_items"), "top level: field 'evidence_items or evidenceItems' missing"),
+    (USER_FILE, lambda d: d.pop("evidence_items"), "top level: an object with keys checkpoint is neither a ConvoMem evidence file"),
     (BATCH, lambda d: d[1].pop("conversations"), "record 1: field 'conversations' missing"),
     (BATCH, lambda d: d[0]["evidenceItems"][1].update(answer=None),
      "record 0: evidenceItems[1]: field 'answer' missing"),
