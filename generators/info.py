@@ -1,17 +1,20 @@
 """`memcurve info`: what a benchmark holds, in one screen of plain text.
 
-Shows the row counts, questions per category and per history size, history tokens per size, the
+Shows the source data's faults for an imported benchmark (which evidence links are broken, which sessions
+repeat, ...), the row counts, questions per category and per history size, history tokens per size, the
 question-evidence word-overlap distribution per category (how much keyword search gets for free), and the
 content hash that two runs with the same seed and config must share.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
 
+from memcurve.generators.importers.common import FAULT_DETAIL_LIMIT
 from memcurve.generators.store import content_hash, open_store, read_meta
 
 OVERLAP_BINS = 5  # histogram bins of width 0.2 over 0..1
@@ -22,7 +25,7 @@ def describe(path: Path) -> str:
     con = open_store(path)
     try:
         con.execute("SET enable_progress_bar = false")
-        sections = [_header(con, Path(path)), _counts(con), _per_category(con), _per_size(con),
+        sections = [_header(con, Path(path)), *_import_faults(con), _counts(con), _per_category(con), _per_size(con),
                     _tokens(con), _overlap(con), f"content hash: {content_hash(con)}"]
     finally:
         con.close()
@@ -55,6 +58,25 @@ def _header(con: duckdb.DuckDBPyConnection, path: Path) -> str:
     meta = read_meta(con)
     keys = ("source", "schema_version", "memcurve_version", "seed")
     return f"benchmark {path}\n" + "  ".join(f"{k}: {meta.get(k, '-')}" for k in keys)
+
+
+def _import_faults(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The faults an importer found in its source, with the ids it recorded (none for a generated store)."""
+    meta = read_meta(con)
+    if "import_faults" not in meta:
+        return []
+    counts = {k: v for k, v in json.loads(meta["import_faults"]).items() if v}
+    details = json.loads(meta.get("import_fault_details", "{}"))
+    if not counts:
+        return ["import faults: none"]
+    lines = ["import faults (kept in the store as the source has them)"]
+    for kind in sorted(counts):
+        lines.append(f"  {kind}: {counts[kind]:,}")
+        shown = details.get(kind, [])
+        lines.extend(f"    {d}" for d in shown)
+        if len(shown) >= FAULT_DETAIL_LIMIT and counts[kind] > len(shown):
+            lines.append(f"    ... {counts[kind] - len(shown):,} more not listed")
+    return ["\n".join(lines)]
 
 
 def _counts(con: duckdb.DuckDBPyConnection) -> str:

@@ -78,6 +78,28 @@ def scalar_text(where: Where, obj: Mapping, key: str, *, path: str = "") -> str:
     return str(value)
 
 
+# ----------------------------------------------------------------------------------------------- faults
+FAULT_DETAIL_LIMIT = 200  # examples kept per kind of fault (the counts are always exact)
+
+
+class FaultLog(Counter):
+    """Faults of the source data, by kind: exact counts plus the ids of the first FAULT_DETAIL_LIMIT cases.
+
+    Importers keep faulty records (the dataset is what it is) and record here what was wrong, so
+    `memcurve info` can show which evidence links are broken, which sessions repeat, and so on.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.details: dict[str, list[str]] = {}
+
+    def note(self, kind: str, detail: str, count: int = 1) -> None:
+        self[kind] += count
+        examples = self.details.setdefault(kind, [])
+        if len(examples) < FAULT_DETAIL_LIMIT:
+            examples.append(detail)
+
+
 # ------------------------------------------------------------------------------------------------ dates
 _LME_DATE = re.compile(r"^\s*(\d{4})/(\d{1,2})/(\d{1,2})\s*(?:\([A-Za-z]{2,9}\))?\s*(\d{1,2}):(\d{2})\s*$")
 _LOCOMO_DATE = re.compile(
@@ -217,6 +239,7 @@ def write_import_meta(con: duckdb.DuckDBPyConnection, source: str, inputs: list[
         "input_files": [{"name": n, "sha256": h} for n, h in inputs],
         "importer_version": IMPORTER_VERSION,
         "import_faults": dict(faults),
+        "import_fault_details": getattr(faults, "details", {}),
         "seed": "0",
         "config": {},
         "created_at": created_at(),

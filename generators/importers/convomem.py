@@ -49,6 +49,7 @@ import ijson
 from memcurve.errors import InputFormatError
 from memcurve.generators.importers.common import (
     HashingReader,
+    FaultLog,
     Rows,
     Where,
     answer_kind,
@@ -111,7 +112,7 @@ class _Import:
     def __init__(self, rows: Rows) -> None:
         self.rows = rows
         self.personas: set[str] = set()
-        self.faults: Counter = Counter()
+        self.faults = FaultLog()
         self.notes: Counter = Counter()
 
 
@@ -358,7 +359,7 @@ def _write_question(state: _Import, where: Where, file: Path, question_id: str, 
         scopes.extend(history.by_speaker(speaker))
         hit = locate(text, [s for s in scopes if s])
         if hit is None:
-            state.faults[FAULT_UNRESOLVED] += 1
+            state.faults.note(FAULT_UNRESOLVED, f"{question_id}: message_evidences[{e}] {text[:60]!r}")
             continue
         message_id, method = hit
         state.notes[f"evidence located: {method}"] += 1

@@ -29,6 +29,7 @@ from typing import Any
 
 from memcurve.errors import InputFormatError
 from memcurve.generators.importers.common import (
+    FaultLog,
     Rows,
     Where,
     answer_kind,
@@ -60,7 +61,7 @@ def import_locomo(path: Path, out: Path, *, force: bool = False) -> str:
     data = _load_json(path)
     if not isinstance(data, list) or not data:
         raise InputFormatError(f"{name}: expected a non-empty JSON array of LoCoMo samples")
-    faults: Counter = Counter()
+    faults = FaultLog()
     with atomic_store(out, force=force) as con:
         prepare_connection(con)
         rows = Rows(con)
@@ -83,7 +84,7 @@ def _load_json(path: Path) -> Any:
         raise InputFormatError(f"{path.name}: not UTF-8 text") from None
 
 
-def _add_sample(rows: Rows, name: str, index: int, sample: Any, faults: Counter, seen: set[str]) -> str:
+def _add_sample(rows: Rows, name: str, index: int, sample: Any, faults: FaultLog, seen: set[str]) -> str:
     if not isinstance(sample, dict):
         raise InputFormatError(f"{name}: record {index}: expected an object, got {type(sample).__name__}")
     where = Where(name, f"record {index}")
@@ -110,7 +111,7 @@ def _add_sample(rows: Rows, name: str, index: int, sample: Any, faults: Counter,
     if not sessions:
         raise where.error("conversation.session_1")
     if [s[0] for s in sessions] != sorted(s[0] for s in sessions):
-        faults[FAULT_UNSORTED] += 1
+        faults.note(FAULT_UNSORTED, sample_id)
     sessions.sort(key=lambda s: (s[0], s[1]))
 
     persona_id = sample_id
@@ -144,7 +145,7 @@ def _add_sample(rows: Rows, name: str, index: int, sample: Any, faults: Counter,
             message_ids[dia_id] += 1
             message_id = f"{sample_id}:{dia_id}"
             if message_ids[dia_id] > 1:
-                faults[FAULT_DUPLICATE_DIA] += 1
+                faults.note(FAULT_DUPLICATE_DIA, f"{sample_id}: {dia_id}")
                 message_id = f"{message_id}#{message_ids[dia_id]}"
             total_tokens += rows.message(message_id, conversation_id, t, roles[speaker], text, started + t * TURN_STEP)
             key = _dia_key(dia_id)
@@ -160,7 +161,7 @@ def _add_sample(rows: Rows, name: str, index: int, sample: Any, faults: Counter,
 
 
 def _add_question(rows: Rows, where: Where, sample_id: str, persona_id: str, history_id: str, j: int, qa: Any,
-                  by_dia: dict, asked_at, faults: Counter) -> None:
+                  by_dia: dict, asked_at, faults: FaultLog) -> None:
     path = f"qa[{j}]."
     if not isinstance(qa, dict):
         raise where.error(f"qa[{j}]", f"has type {type(qa).__name__}, expected object")
@@ -187,19 +188,19 @@ def _add_question(rows: Rows, where: Where, sample_id: str, persona_id: str, his
     if not isinstance(evidence_field, list):
         raise where.error(f"{path}evidence", f"has type {type(evidence_field).__name__}, expected list")
     found: dict[str, tuple[int, str]] = {}
+    question_id = f"{sample_id}:q{j:03d}"
     for e, entry in enumerate(evidence_field):
         if not isinstance(entry, str):
             raise where.error(f"{path}evidence[{e}]", f"has type {type(entry).__name__}, expected string")
         keys = [(int(s), int(t)) for s, t in _DIA_ID.findall(entry)]
         if not keys:
-            faults[FAULT_UNRESOLVED] += 1
-        for key in keys:
-            if key in by_dia:
-                order, message_id, text = by_dia[key]
+            faults.note(FAULT_UNRESOLVED, f"{question_id}: evidence {entry!r} names no turn")
+        for s, t in keys:
+            if (s, t) in by_dia:
+                order, message_id, text = by_dia[(s, t)]
                 found[message_id] = (order, text)
             else:
-                faults[FAULT_UNRESOLVED] += 1
-    question_id = f"{sample_id}:q{j:03d}"
+                faults.note(FAULT_UNRESOLVED, f"{question_id}: evidence {entry!r}: no turn D{s}:{t}")
     ordered = sorted(found.items(), key=lambda item: item[1][0])
     for ordinal, (message_id, _) in enumerate(ordered):
         rows.add("evidence", question_id, message_id, ordinal)

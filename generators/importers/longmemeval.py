@@ -15,12 +15,15 @@ Mapping, one instance at a time:
   no turn evidence (as LongMemEval's retrieval metrics do). Only when a question has no marked turn at all
   do the user turns of its answer sessions stand in, so session-level gold survives; those question ids are
   listed in meta `longmemeval_session_level_evidence` so turn-level metrics can skip them.
-Known faults are kept and counted: question dates before the last session (issue #8), repeated session ids,
-answer sessions missing from the haystack.
+Known faults are kept, counted and listed by question id in meta `import_fault_details` (shown by
+`memcurve info`): question dates before the last session (issue #8), repeated session ids and sessions that
+repeat another session's turns under a new id (fillers drawn twice, upstream issue #54), answer sessions
+missing from the haystack.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
@@ -32,6 +35,7 @@ from memcurve.errors import InputFormatError
 from memcurve.generators.importers.common import (
     SPEAKERS,
     HashingReader,
+    FaultLog,
     Rows,
     Where,
     answer_kind,
@@ -57,6 +61,7 @@ TURN_STEP = timedelta(seconds=1)
 
 FAULT_EARLY_QUESTION = "question date before last session"
 FAULT_DUPLICATE_SESSION = "repeated session ids"
+FAULT_DUPLICATE_CONTENT = "sessions repeating another session's turns under a new id"
 FAULT_MISSING_ANSWER_SESSION = "answer sessions missing from haystack"
 FAULT_SESSION_LEVEL = "questions with session-level evidence only"
 FAULT_NO_EVIDENCE = "questions without evidence"
@@ -67,7 +72,7 @@ def import_longmemeval(path: Path, out: Path, *, force: bool = False) -> str:
     name = path.name
     if first_json_char(path) != "[":
         raise InputFormatError(f"{name}: expected a JSON array of LongMemEval instances")
-    faults: Counter = Counter()
+    faults = FaultLog()
     session_level: list[str] = []
     with atomic_store(out, force=force) as con:
         prepare_connection(con)
@@ -93,7 +98,7 @@ def import_longmemeval(path: Path, out: Path, *, force: bool = False) -> str:
         return summary_text("longmemeval", out, con, faults)
 
 
-def _add_instance(rows: Rows, name: str, index: int, inst: Any, faults: Counter, session_level: list[str],
+def _add_instance(rows: Rows, name: str, index: int, inst: Any, faults: FaultLog, session_level: list[str],
                   seen_ids: set[str]) -> str:
     where = Where(name, f"record {index}")
     if not isinstance(inst, dict):
@@ -123,7 +128,9 @@ def _add_instance(rows: Rows, name: str, index: int, inst: Any, faults: Counter,
             raise where.error(f"answer_session_ids[{k}]", f"has type {type(sid).__name__}, expected string")
     started = [parse_longmemeval_date(where, f"haystack_dates[{k}]", d) for k, d in enumerate(dates)]
     answer_set = set(answer_ids)
-    faults[FAULT_MISSING_ANSWER_SESSION] += len(answer_set - set(session_ids))
+    missing = sorted(answer_set - set(session_ids))
+    if missing:
+        faults.note(FAULT_MISSING_ANSWER_SESSION, f"{qid}: {', '.join(missing)}", len(missing))
 
     persona_id = f"lme-{qid}"
     history_id = f"{persona_id}-n{len(session_ids):04d}"
@@ -132,18 +139,23 @@ def _add_instance(rows: Rows, name: str, index: int, inst: Any, faults: Counter,
     marked: list[tuple[str, str]] = []  # (message id, text) of has_answer turns, in time order
     answer_user_turns: list[tuple[str, str]] = []
     used: Counter = Counter()
+    by_content: dict[str, str] = {}  # content digest -> the first session id with it
     total_tokens = 0
     for position, k in enumerate(sorted(range(len(session_ids)), key=lambda k: (started[k], k))):
         sid = session_ids[k]
         used[sid] += 1
         conversation_id = f"{qid}:{sid}" if used[sid] == 1 else f"{qid}:{sid}~{used[sid]}"
-        faults[FAULT_DUPLICATE_SESSION] += used[sid] > 1
+        if used[sid] > 1:
+            faults.note(FAULT_DUPLICATE_SESSION, f"{qid}: {sid}")
         is_answer = sid in answer_set
         rows.add("conversations", conversation_id, persona_id, started[k], sid, "evidence" if is_answer else "filler")
         rows.add("history_conversations", history_id, position, conversation_id)
         turns = sessions[k]
         if not isinstance(turns, list):
             raise where.error(f"haystack_sessions[{k}]", f"has type {type(turns).__name__}, expected list")
+        digest = _session_digest(turns)
+        if turns and used[sid] == 1 and by_content.setdefault(digest, sid) != sid:
+            faults.note(FAULT_DUPLICATE_CONTENT, f"{qid}: {sid} repeats {by_content[digest]}")
         for t, turn in enumerate(turns):
             path = f"haystack_sessions[{k}][{t}]."
             role = where.get(turn, "role", str, path=path)
@@ -161,12 +173,14 @@ def _add_instance(rows: Rows, name: str, index: int, inst: Any, faults: Counter,
     if not marked and answer_user_turns:
         evidence = answer_user_turns
         session_level.append(qid)
-        faults[FAULT_SESSION_LEVEL] += 1
-    faults[FAULT_NO_EVIDENCE] += not evidence
+        faults.note(FAULT_SESSION_LEVEL, qid)
+    if not evidence:
+        faults.note(FAULT_NO_EVIDENCE, qid)
     for ordinal, (message_id, _) in enumerate(evidence):
         rows.add("evidence", qid, message_id, ordinal)
     if started and asked_at < max(started):
-        faults[FAULT_EARLY_QUESTION] += 1
+        faults.note(FAULT_EARLY_QUESTION, f"{qid}: asked {asked_at:%Y-%m-%d %H:%M}, last session "
+                                          f"{max(started):%Y-%m-%d %H:%M}")
 
     abstention = "_abs" in qid
     category = "abstention" if abstention else CATEGORY_BY_TYPE[qtype]
@@ -177,6 +191,15 @@ def _add_instance(rows: Rows, name: str, index: int, inst: Any, faults: Counter,
     rows.add("histories", history_id, persona_id, persona_id, len(session_ids), total_tokens)
     rows.add("history_questions", history_id, qid)
     return qid
+
+
+def _session_digest(turns: list) -> str:
+    """Digest of a session's (role, content) turns: the same filler drawn twice hashes the same."""
+    digest = hashlib.sha256()
+    for turn in turns:
+        if isinstance(turn, dict):
+            digest.update(f"{turn.get('role')}\x1f{turn.get('content')}\x1e".encode("utf-8", "replace"))
+    return digest.hexdigest()
 
 
 def _first_line(exc: BaseException) -> str:
