@@ -56,7 +56,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
 def _cmd_import(args: argparse.Namespace) -> int:
     from memcurve.generators.importers import import_dataset
 
-    print(import_dataset(args.format, Path(args.path), Path(args.out), force=args.force))
+    print(import_dataset(args.format, Path(args.path), Path(args.out), force=args.force,
+                         corrections=args.corrections))
     return 0
 
 
@@ -108,6 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("path", help="the downloaded dataset file or folder")
     imp.add_argument("--out", required=True)
     imp.add_argument("--force", action="store_true")
+    imp.add_argument("--corrections", action="store_true",
+                     help="apply the packaged corrections of the dataset's answer keys (LoCoMo: the public audit); "
+                          "meta records which were applied")
     imp.set_defaults(func=_cmd_import)
 
     rep = sub.add_parser("report", help="markdown and figures from Inspect logs")

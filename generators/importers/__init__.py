@@ -12,11 +12,19 @@ from memcurve.errors import InputFormatError
 FORMATS = ("longmemeval", "locomo", "convomem")
 
 
-def import_dataset(fmt: str, path: Path, out: Path, *, force: bool = False) -> str:
-    """Import the dataset at `path` (a file, or for ConvoMem also a folder) into `out`; return a summary."""
+def import_dataset(fmt: str, path: Path, out: Path, *, force: bool = False, corrections: bool = False) -> str:
+    """Import the dataset at `path` (a file, or for ConvoMem also a folder) into `out`; return a summary.
+
+    `corrections` applies the packaged errata of the dataset (generators.importers.corrections).
+    """
     path = Path(path)
     if fmt not in FORMATS:
         raise InputFormatError(f"unknown import format {fmt!r}; valid: {', '.join(FORMATS)}")
+    errata = None
+    if corrections:
+        from memcurve.generators.importers.corrections import load_corrections
+
+        errata = load_corrections(fmt)
     if not path.exists():
         raise InputFormatError(f"{path}: no such file or folder")
     if path.is_dir() and fmt != "convomem":
@@ -28,7 +36,7 @@ def import_dataset(fmt: str, path: Path, out: Path, *, force: bool = False) -> s
     if fmt == "locomo":
         from memcurve.generators.importers.locomo import import_locomo
 
-        return import_locomo(path, Path(out), force=force)
+        return import_locomo(path, Path(out), force=force, corrections=errata)
     from memcurve.generators.importers.convomem import import_convomem
 
     return import_convomem(path, Path(out), force=force)

@@ -41,7 +41,8 @@ from memcurve.generators.importers.common import (
     word_overlap,
     write_import_meta,
 )
-from memcurve.generators.store import atomic_store
+from memcurve.generators.importers.corrections import Corrections
+from memcurve.generators.store import atomic_store, write_meta
 
 CATEGORIES = {1: ("multi_hop", "multi-hop"), 2: ("temporal", "temporal"), 3: ("open_domain", "open-domain"),
               4: ("single_hop", "single-hop"), 5: ("abstention", "adversarial")}
@@ -55,8 +56,12 @@ FAULT_DUPLICATE_DIA = "repeated dia_ids"
 FAULT_UNSORTED = "sessions out of date order"
 
 
-def import_locomo(path: Path, out: Path, *, force: bool = False) -> str:
-    """Import a LoCoMo JSON file (a list of samples) into `out`; return the summary."""
+def import_locomo(path: Path, out: Path, *, force: bool = False, corrections: Corrections | None = None) -> str:
+    """Import a LoCoMo JSON file (a list of samples) into `out`; return the summary.
+
+    With `corrections` (the packaged errata), corrected answers and evidence replace the originals; meta
+    `corrections` lists each change with its original answer.
+    """
     name = path.name
     data = _load_json(path)
     if not isinstance(data, list) or not data:
@@ -67,10 +72,15 @@ def import_locomo(path: Path, out: Path, *, force: bool = False) -> str:
         rows = Rows(con)
         seen: set[str] = set()
         for index, sample in enumerate(data):
-            seen.add(_add_sample(rows, name, index, sample, faults, seen))
+            seen.add(_add_sample(rows, name, index, sample, faults, seen, corrections))
         rows.flush()
         write_import_meta(con, "locomo", [(name, file_sha256(path))], faults)
-        return summary_text("locomo", out, con, faults)
+        summary = summary_text("locomo", out, con, faults)
+        if corrections is not None:
+            write_meta(con, {"corrections": corrections.meta()})
+            summary += (f"\ncorrections {corrections.version} ({corrections.source.split(',')[0]}): "
+                        f"{len(corrections.applied)} applied, {len(corrections.meta()['skipped'])} skipped")
+        return summary
 
 
 def _load_json(path: Path) -> Any:
@@ -84,7 +94,8 @@ def _load_json(path: Path) -> Any:
         raise InputFormatError(f"{path.name}: not UTF-8 text") from None
 
 
-def _add_sample(rows: Rows, name: str, index: int, sample: Any, faults: FaultLog, seen: set[str]) -> str:
+def _add_sample(rows: Rows, name: str, index: int, sample: Any, faults: FaultLog, seen: set[str],
+                corrections: Corrections | None = None) -> str:
     if not isinstance(sample, dict):
         raise InputFormatError(f"{name}: record {index}: expected an object, got {type(sample).__name__}")
     where = Where(name, f"record {index}")
@@ -155,6 +166,11 @@ def _add_sample(rows: Rows, name: str, index: int, sample: Any, faults: FaultLog
 
     asked_at = sessions[-1][0] + QUESTION_DELAY
     for j, qa in enumerate(where.get(sample, "qa", list)):
+        if corrections is not None and isinstance(qa, dict) and isinstance(qa.get("question"), str):
+            entry = corrections.take(f"locomo_{index}_qa{j}", qa["question"])
+            if entry is not None:
+                corrections.record(f"{sample_id}:q{j:03d}", entry, str(qa.get("answer", "")))
+                qa = {**qa, "answer": entry["correct_answer"], "evidence": entry["correct_evidence"]}
         _add_question(rows, where, sample_id, persona_id, history_id, j, qa, by_dia, asked_at, faults)
     rows.add("histories", history_id, persona_id, persona_id, len(sessions), total_tokens)
     return sample_id
