@@ -1,9 +1,15 @@
 """DuckDB benchmark -> Inspect Samples: one per (solver, history, question), ids and metadata only.
 
-Samples never carry history text (solvers load it from the store), so logs stay small. Samples are
-grouped by history, then solver, then question, so the questions sharing a history run back to back and
-an in-process model reuses the history's KV cache. Limits pick the same chains and questions at every
-size, so accuracy curves across sizes stay paired.
+Samples never carry history text (solvers load it from the store), so logs stay small. Order (so that
+`--limit N`, which takes the first N samples, is a representative smoke run):
+  1. lead samples: the first question of the first history of each size, for every solver, sizes in
+     spread order (smallest, largest, then midpoints), so `--limit` = solvers x sizes covers every
+     (solver, size) cell and a smaller limit still covers every solver and the extremes of the curve;
+  2. then the rest grouped by history, then solver, then question, so the questions sharing a history
+     run back to back and an in-process model reuses the history's KV cache.
+The leads cost the offline model one extra read of one history per size for each solver whose prompt puts
+the history first (full context): their blocks are re-read when phase 2 reaches them. Limits pick the
+same chains and questions at every size, so accuracy curves across sizes stay paired.
 """
 
 from __future__ import annotations
@@ -80,12 +86,44 @@ def load_samples(
                 per_size[size] += 1
                 kept.append(hid)
         histories = kept
-    samples = []
+    blocks = []  # (history, solver, its samples in question order)
     for hid in histories:
         questions = _round_robin(by_history[hid])[:questions_per_history]
         for solver in solvers:
-            samples.extend(_sample(db, solver, row) for row in questions)
-    return samples
+            blocks.append((hid, solver, [_sample(db, solver, row) for row in questions]))
+    return representative_order(blocks)
+
+
+def representative_order(blocks: list[tuple[str, str, list[Sample]]]) -> list[Sample]:
+    """Lead samples first (one per solver and size, sizes spread), then every block's rest in block order."""
+    first_history: dict[int, str] = {}
+    for hid, _, samples in blocks:
+        if samples:
+            first_history.setdefault(samples[0].metadata["size"], hid)
+    lead_blocks = {(hid, solver): samples[0] for hid, solver, samples in blocks
+                   if samples and first_history.get(samples[0].metadata["size"]) == hid}
+    leads = [lead_blocks[(first_history[size], solver)]
+             for size in spread_order(sorted(first_history))
+             for solver in dict.fromkeys(solver for _, solver, _ in blocks)
+             if (first_history[size], solver) in lead_blocks]
+    lead_ids = {id(sample) for sample in leads}
+    return leads + [s for _, _, samples in blocks for s in samples if id(s) not in lead_ids]
+
+
+def spread_order(values: list[int]) -> list[int]:
+    """[1, 4, 12, 36, 100] -> [1, 100, 12, 4, 36]: extremes first, then repeatedly the middle of each gap."""
+    if len(values) <= 2:
+        return list(values)
+    out, spans = [values[0], values[-1]], [(0, len(values) - 1)]
+    while spans:
+        next_spans = []
+        for lo, hi in spans:
+            if hi - lo > 1:
+                mid = (lo + hi) // 2
+                out.append(values[mid])
+                next_spans += [(lo, mid), (mid, hi)]
+        spans = next_spans
+    return out
 
 
 def _filter(db: str, rows: list[dict], sizes, categories) -> list[dict]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from memcurve.paths import DEFAULT, default_cache, resolve_user_path
 from memcurve.errors import ConfigError, StoreError
 
 OFF = ("", "off", "none", "false")  # YAML reads `off` / `false` as False, `none` as the string
@@ -68,17 +69,22 @@ def parse_int_list(name: str, value: Any, *, minimum: int = 1) -> list[int]:
 
 def parse_data(value: Any) -> Path:
     """An existing benchmark file (checked further when opened)."""
-    path = Path(str(value)).expanduser()
+    path = resolve_user_path(str(value))  # against where the user ran the command, not the task file's folder
     if not path.is_file():
         raise StoreError(f"{path}: no such benchmark file (data=)")
     return path.resolve()
 
 
 def parse_directory(name: str, value: Any) -> str | None:
-    """A directory to write into (made when missing), or None for off / none / false."""
+    """A directory to write into (made when missing), or None for off / none / false.
+
+    "default" is this option's place under memcurve's cache root (memcurve.paths.default_cache); any other
+    relative path resolves against the directory the user ran the command in."""
     if value is None or value is False or str(value).strip().lower() in OFF:
         return None
-    path = Path(str(value)).expanduser()
+    if str(value) == DEFAULT:
+        return str(default_cache(name))
+    path = resolve_user_path(str(value))
     if path.exists() and not path.is_dir():
         raise ConfigError(f"invalid {name} {str(value)!r}: not a directory")
     return str(path)

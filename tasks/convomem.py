@@ -1,12 +1,13 @@
 """ConvoMem-style memory evaluation: the same questions over histories of growing length, answered by
 full-context and RAG (and optionally oracle / no-context) solvers, in one log.
 
-    inspect eval tasks/convomem.py                                  # offline default benchmark and model
+    inspect eval memcurve/convomem                                  # offline default benchmark and model
     inspect eval tasks/convomem.py -T data=bench.duckdb -T sizes=1,10,30 -T solvers=full_context,rag,oracle
     inspect eval tasks/convomem.py --model anthropic/claude-sonnet-4-5 --model-role grader=anthropic/claude-haiku-4-5
 
-With no `data`, a small default benchmark is generated once into results/cache/ (keyed by a hash of its
-config) and reused. The -T options, with their defaults, are listed at the end of this docstring (made
+With no `data`, a small default benchmark is generated once into <cache>/benchmarks/ (keyed by a hash of its
+config) and reused; <cache> is $MEMCURVE_CACHE_DIR (default ~/.cache/memcurve), and relative paths resolve
+against the directory you ran the command in (memcurve.paths). The -T options, with their defaults, are listed at the end of this docstring (made
 from the ConvomemOptions declaration below, so it names every registered solver and retriever).
 
 Prompt caching: full_context puts the history first and marks it as a cache breakpoint, so with
@@ -22,6 +23,8 @@ from inspect_ai import Task, task
 from inspect_ai.dataset import MemoryDataset
 from inspect_ai.model import GenerateConfig
 
+from memcurve.evals.models import offline_default
+from memcurve.paths import cache_path
 from memcurve.evals.dataset import cached_benchmark, load_samples
 from memcurve.evals.memory.operations import memory_operations
 from memcurve.evals.scorers import MODES, default_scorers
@@ -47,8 +50,6 @@ from memcurve.evals.task_options import (
     window,
 )
 from memcurve.generators.config import build_config
-CACHE_DIR = Path(__file__).resolve().parent.parent / "results" / "cache"
-MEMORY_CACHE_DIR = CACHE_DIR.parent / "memory"
 DEFAULT_SEED = 7
 # The default benchmark: planted single facts (user, assistant, changing) and abstention, 2 personas, histories
 # of 1-100 short conversations (~100-10,000 tokens), run with an emulated 3,072-token window: full context
@@ -107,7 +108,7 @@ def convomem(
     seed: int = DEFAULT_SEED,
     judge: str = "rubric",
     judge_retries: int = 2,
-    memory_cache: str | None = str(MEMORY_CACHE_DIR),
+    memory_cache: str | None = "default",
     retriever: str = "bm25",
     **unknown: Any,
 ) -> Task:
@@ -116,12 +117,13 @@ def convomem(
     solver_options = solver_options_of(o, max_context_tokens=None if limit == "model" else limit)
     scorers = default_scorers(judge_mode=o.judge, judge_retries=o.judge_retries)
     if o.data is None:
-        db = cached_benchmark(build_config({**DEFAULT_BENCHMARK, "seed": o.seed}), CACHE_DIR, progress=True)
+        db = cached_benchmark(build_config({**DEFAULT_BENCHMARK, "seed": o.seed}), cache_path("benchmarks"), progress=True)
     else:
         db = o.data
     samples = load_samples(db, solvers=o.solvers, sizes=o.sizes, categories=o.categories,
                            histories_per_size=o.histories_per_size, questions_per_history=o.questions_per_history)
     return Task(
+        model=offline_default(),  # the offline model when no model is named (no .env here)
         dataset=MemoryDataset(samples, name=f"convomem:{Path(db).stem}"),
         solver=compare(solvers=list(o.solvers), **vars(solver_options)),
         scorer=[*scorers, memory_operations()] if uses_memory(o.solvers) else scorers,

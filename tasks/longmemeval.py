@@ -1,14 +1,14 @@
 """LongMemEval: one question per history, judged by LongMemEval's per-type yes/no judge, with its
 QA metrics (overall, task-averaged, abstention accuracy) and retrieval metrics (session and turn level).
 
-    inspect eval tasks/longmemeval.py                                   # generated LongMemEval-style default, offline
+    inspect eval memcurve/longmemeval                                   # generated LongMemEval-style default, offline
     inspect eval tasks/longmemeval.py -T data=longmemeval_s_cleaned.json -T solvers=rag -T unit=session
     inspect eval tasks/longmemeval.py -T data=lme_s.duckdb -T solvers=rag -T key=value+facts -T time_aware=true \
         --model anthropic/claude-sonnet-4-5 --model-role grader=openai/gpt-4o --model-role memory=openai/gpt-4o-mini
 
 The -T options, with their defaults, are listed at the end of this docstring (made from the
 LongMemEvalOptions declaration below). `data`: an imported LongMemEval .duckdb, or a LongMemEval JSON
-file (imported once into results/cache/, keyed by its sha256); none: a generated LongMemEval-style
+file (imported once into <cache>/benchmarks/, keyed by its sha256); none: a generated LongMemEval-style
 benchmark covering the five abilities with question dates (evals.longmemeval).
 
 Scores: `answer_check` (deterministic), `longmemeval_judge` (key `judge`; metrics overall, task_averaged,
@@ -26,6 +26,8 @@ from inspect_ai import Task, task
 from inspect_ai.dataset import MemoryDataset
 from inspect_ai.model import GenerateConfig
 
+from memcurve.evals.models import offline_default
+from memcurve.paths import cache_path
 from memcurve.evals.dataset import load_samples
 from memcurve.evals.longmemeval import first_histories, longmemeval_judge, longmemeval_retrieval, resolve_data
 from memcurve.evals.longmemeval.default_benchmark import DEFAULT_SEED
@@ -52,8 +54,6 @@ from memcurve.evals.task_options import (
     whole,
 )
 
-CACHE_DIR = Path(__file__).resolve().parent.parent / "results" / "cache"
-MEMORY_CACHE_DIR = CACHE_DIR.parent / "memory"
 
 
 @dataclass(frozen=True)
@@ -98,19 +98,20 @@ def longmemeval(
     seed: int = DEFAULT_SEED,
     judge: bool = True,
     judge_retries: int = 0,
-    memory_cache: str | None = str(MEMORY_CACHE_DIR),
+    memory_cache: str | None = "default",
     **unknown: Any,
 ) -> Task:
     o = parse_options(LongMemEvalOptions, locals(), unknown)
     solver_options = solver_options_of(o, max_context_tokens=o.max_context_tokens,
-                                       key_cache=str(CACHE_DIR / "fact_keys"))
-    db = resolve_data(o.data, CACHE_DIR, o.seed)
+                                       key_cache="default")
+    db = resolve_data(o.data, cache_path("benchmarks"), o.seed)
     samples = load_samples(db, solvers=o.solvers, categories=o.categories,
                            questions_per_history=o.questions_per_history)
     samples = first_histories(samples, o.histories)
     scorers = [answer_check(), *([longmemeval_judge(retries=o.judge_retries)] if o.judge else []),
                longmemeval_retrieval(), retrieval_metrics(), overflow()]
     return Task(
+        model=offline_default(),  # the offline model when no model is named (no .env here)
         dataset=MemoryDataset(samples, name=f"longmemeval:{Path(db).stem}"),
         solver=compare(solvers=list(o.solvers), **vars(solver_options)),
         scorer=scorers,

@@ -56,3 +56,13 @@ def resolve_user_path(value: str | os.PathLike[str]) -> Path:
     """A user-given path made absolute against `invocation_dir()` (~ expanded; absolute paths kept)."""
     path = Path(value).expanduser()
     return (path if path.is_absolute() else invocation_dir() / path).resolve()
+
+
+
+DEFAULT = "default"
+DEFAULT_CACHES = {"memory_cache": "memory", "key_cache": "fact_keys"}
+"""Where a directory option's "default" goes under the cache root (built memories, extracted key facts)."""
+
+
+def default_cache(option: str) -> Path:
+    return cache_path(DEFAULT_CACHES.get(option, option.removesuffix("_cache")))

@@ -1,6 +1,6 @@
 """Sequence-order recall (SORT): given two segments of a text, which came first?
 
-  inspect eval tasks/sort.py -T text=book.txt
+  inspect eval memcurve/sort -T text=book.txt      # paths resolve against your working directory
   inspect eval tasks/sort.py -T data=bench.duckdb -T history_sizes=50 -T history_limit=3
   inspect eval tasks/sort.py -T text=book.txt -T conditions=in_context,no_context,rag -T excerpt_lengths=250,1000
 
@@ -15,6 +15,8 @@ from typing import Any
 from inspect_ai import Task, task
 
 from memcurve.errors import ConfigError
+from memcurve.evals.models import offline_default
+from memcurve.paths import resolve_user_path
 from memcurve.evals.parsers import as_list
 from memcurve.evals.sort.dataset import CONDITIONS, check_conditions, sort_samples
 from memcurve.evals.sort.scorer import sort_scorer
@@ -82,12 +84,13 @@ def sort(
 ) -> Task:
     o = parse_options(SortOptions, locals(), unknown)
     if o.text is not None:
-        texts = [text_source(o.text)]
+        texts = [text_source(resolve_user_path(o.text))]
     else:
-        texts = store_sources(o.data, history_sizes=o.history_sizes, history_limit=o.history_limit)
+        texts = store_sources(resolve_user_path(o.data), history_sizes=o.history_sizes, history_limit=o.history_limit)
     samples = sort_samples(texts, excerpt_lengths=o.excerpt_lengths, segment_lengths=o.segment_lengths,
                            excerpts=o.excerpts, seed=o.seed, conditions=o.conditions)
     return Task(
+        model=offline_default(),  # the offline model when no model is named (no .env here)
         dataset=samples,
         solver=sort_solver(texts, answer_mode=o.answer_mode, chunk_words=o.chunk_words, rag_top_k=o.rag_top_k,
                            max_tokens=o.max_tokens),

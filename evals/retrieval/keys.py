@@ -35,12 +35,13 @@ from memcurve.evals.memo import HistoryMemo
 from memcurve.evals.retrieval.bm25 import BM25Index
 from memcurve.evals.registry import Registry
 from memcurve.evals.retrieval.units import Unit, split_units
+from memcurve.paths import cache_path
 
 KEYS: Registry = Registry("key", unknown="invalid")
 KEYS.add("value", None, "the unit's own text")
 KEYS.add("value+facts", None, "LLM-extracted user facts merged into the key (role `memory`)")
 FORMAT = 1  # bump when the prompt or parsing changes what is cached
-DEFAULT_CACHE_DIR = Path(__file__).resolve().parents[2] / "results" / "cache" / "fact_keys"
+DEFAULT_CACHE_DIR = cache_path("fact_keys")
 MAX_SESSION_CHARS = 6000  # user turns shown to the extractor (a 270M model has a small window)
 MAX_FACTS = 20
 MAX_FACT_CHARS = 300

@@ -13,9 +13,8 @@ from typing import Any
 from memcurve.errors import ConfigError
 from memcurve.evals.parsers import parse_bool, parse_directory, parse_positive_int
 from memcurve.evals.retrieval import KEYS, RETRIEVERS, UNITS
-from memcurve.evals.retrieval.keys import DEFAULT_CACHE_DIR
 
-DEFAULT_MEMORY_CACHE = "results/memory"
+DEFAULT_MEMORY_CACHE = "default"  # <cache root>/memory (memcurve.paths)
 
 
 @dataclass(frozen=True)
@@ -25,13 +24,13 @@ class SolverOptions:
     key: str = "value"  # rag: what units are indexed under (KEYS)
     time_aware: bool = False  # rag: rerank by the question's date range
     retriever: str = "bm25"  # rag: ranking method (RETRIEVERS)
-    key_cache: str | None = str(DEFAULT_CACHE_DIR)  # rag: extracted key facts on disk (None = in process)
+    key_cache: str | None = "default"  # rag: extracted key facts on disk (None = in process)
     max_context_tokens: int | None = None  # the answer model's window (None = the model's own, when known)
     memory_cache: str | None = DEFAULT_MEMORY_CACHE  # memory:<system>: built memories on disk (None = in process)
 
 
 def solver_options(*, k: Any = 5, unit: Any = "round", key: Any = "value", time_aware: Any = False,
-                   retriever: Any = "bm25", key_cache: Any = str(DEFAULT_CACHE_DIR),
+                   retriever: Any = "bm25", key_cache: Any = "default",
                    max_context_tokens: Any = None, memory_cache: Any = DEFAULT_MEMORY_CACHE) -> SolverOptions:
     """Check raw values once and return them canonical (e.g. unit "session" -> "conversation")."""
     options = SolverOptions(

@@ -23,10 +23,26 @@ def test_one_sample_per_solver_history_question_with_small_metadata(tiny_store):
     assert "Biscuit chewed" not in repr([x.metadata for x in samples])  # no history text in samples
 
 
-def test_grouped_by_history_then_solver_then_question(tiny_store):
-    ids = [s.id for s in load_samples(tiny_store, solvers=["full_context", "rag"])]
-    assert ids[:6] == [f"{solver}:p000-h00-n0001:p000-q000{q}" for solver in ("full_context", "rag") for q in range(3)]
-    assert all(i.split(":")[1] == "p000-h00-n0003" for i in ids[6:])
+def test_leads_cover_every_solver_and_size_then_blocks_by_history_solver_question(tiny_store):
+    samples = load_samples(tiny_store, solvers=["full_context", "rag"])
+    ids = [s.id for s in samples]
+    # one lead per (size, solver): the first question (round robin) of the first history of each size
+    assert ids[:4] == ["full_context:p000-h00-n0001:p000-q0000", "rag:p000-h00-n0001:p000-q0000",
+                       "full_context:p000-h00-n0003:p000-q0000", "rag:p000-h00-n0003:p000-q0000"]
+    assert {(s.metadata["solver"], s.metadata["size"]) for s in samples[:4]} == {
+        (solver, size) for solver in ("full_context", "rag") for size in (1, 3)}
+    # the rest: each (history, solver) block contiguous, in history, then solver order
+    rest = [tuple(i.split(":")[:2]) for i in ids[4:]]
+    assert rest == sorted(rest, key=lambda b: (b[1], b[0] != "full_context"))
+    assert len(ids) == len(set(ids)) == 12
+
+
+def test_spread_order_puts_the_extremes_first():
+    from memcurve.evals.dataset import spread_order
+
+    assert spread_order([1, 4, 12, 36, 100]) == [1, 100, 12, 4, 36]
+    assert sorted(spread_order(list(range(15)))) == list(range(15))
+    assert spread_order([7]) == [7] and spread_order([]) == []
 
 
 def test_filters_and_limits(tiny_store):
@@ -36,7 +52,7 @@ def test_filters_and_limits(tiny_store):
     assert cats[0].metadata["is_abstention"] is True
     # round robin over categories in canonical order: user_facts, abstention, temporal
     two = load_samples(tiny_store, sizes=[1], questions_per_history=2)
-    assert [s.metadata["category"] for s in two] == ["user_facts", "abstention"]
+    assert sorted(s.metadata["category"] for s in two) == ["abstention", "user_facts"]
     assert len(load_samples(tiny_store, histories_per_size=1)) == 6
 
 
