@@ -1,4 +1,4 @@
-"""`memcurve` command line: generate | validate | info | export | import | report.
+"""`memcurve` command line: generate | validate | info | export | import | report | doctor.
 
 Each subcommand is a thin wrapper over a library function. User errors (MemcurveError) print one line
 to stderr and exit 2; a failed validation exits 1.
@@ -69,6 +69,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_doctor(args: argparse.Namespace) -> int:
+    from memcurve.doctor import main as doctor
+
+    return doctor()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="memcurve", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -119,6 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--out", default="results/report")
     rep.add_argument("--prices", help="a YAML/JSON price table overriding the built-in one")
     rep.set_defaults(func=_cmd_report)
+
+    doc = sub.add_parser("doctor", help="versions, CPU and engine build, does the offline model run, where files go")
+    doc.set_defaults(func=_cmd_doctor)
     return parser
 
 
