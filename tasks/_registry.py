@@ -11,3 +11,4 @@ from memcurve.evals.models.provider import gguf  # noqa: F401  (registers --mode
 from memcurve.evals.models.smoke import memcurve_models  # noqa: F401  (registers --model memcurve/smoke)
 from memcurve.longmemeval import longmemeval  # noqa: F401  (memcurve/longmemeval)
 from memcurve.sort import sort  # noqa: F401  (memcurve/sort)
+from memcurve.evals.summary import TerminalSummary  # noqa: F401  (the short result printed after a run)
