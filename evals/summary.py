@@ -79,8 +79,10 @@ def summary_lines(log: EvalLog) -> list[str]:
         lines.append(row.rstrip())
     hidden = [f"{len(solvers) - len(shown_solvers)} solvers"] if len(shown_solvers) < len(solvers) else []
     hidden += [f"{len(sizes) - len(shown_sizes)} sizes"] if len(shown_sizes) < len(sizes) else []
-    where = f"full breakdown with stderrs: inspect view, or memcurve report {_log_dir(log)}"
-    lines.append(f"({', '.join(hidden)} not shown; {where})" if hidden else where)
+    if hidden:
+        lines.append(f"({', '.join(hidden)} not shown)")
+    lines += ["full breakdown (category, size, solver, stderrs): inspect view, or",
+              f"  memcurve report {_log_dir(log)} --out report"]
     return [line[:WIDTH] for line in lines][:MAX_LINES]
 
 
@@ -96,8 +98,9 @@ def _clip(name: str) -> str:
 
 
 def _log_dir(log: EvalLog) -> str:
-    location = log.location or ""
-    return os.path.dirname(location) or "logs"
+    folder = os.path.dirname(log.location or "") or "logs"
+    relative = os.path.relpath(folder) if os.path.isabs(folder) else folder
+    return relative if not relative.startswith("..") else folder
 
 
 @hooks(name="summary", description="memcurve: a short accuracy-by-solver-and-size table after each run")

@@ -11,7 +11,25 @@ from typing import Any
 
 from memcurve.evals.models.llama_backend import BUNDLED_MODEL, DEFAULT_N_CTX, OfflineModelError
 
-__all__ = ["BUNDLED_MODEL", "DEFAULT_N_CTX", "OfflineModelError", "context_window"]
+__all__ = ["BUNDLED_MODEL", "DEFAULT_N_CTX", "OfflineModelError", "context_window", "offline_default"]
+
+OFFLINE_MODEL = f"gguf/{BUNDLED_MODEL}"
+
+
+def offline_default() -> str | None:
+    """The task's own model: the offline model when the user named none, else None (theirs is used).
+
+    From a directory without memcurve's .env there is no INSPECT_EVAL_MODEL, and Inspect runs tasks on its
+    "none/none" model. Inspect makes the eval model active before it creates tasks, so a task can see that
+    and fall back to the offline model; `Task(model=...)` would otherwise override a model the user named.
+    """
+    from inspect_ai.model import get_model
+
+    try:
+        active = str(get_model())
+    except Exception:  # no active model and no INSPECT_EVAL_MODEL
+        return OFFLINE_MODEL
+    return OFFLINE_MODEL if active == "none/none" else None
 
 # Published context windows of common API models, matched by name prefix (longest prefix wins).
 API_CONTEXT_WINDOWS: dict[str, int] = {

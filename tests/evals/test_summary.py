@@ -20,7 +20,7 @@ def test_headline_counts_every_scored_sample_per_solver_and_size(tmp_path, monke
     lines = summary_lines(log)
     assert len(lines) <= MAX_LINES and all(len(line) <= WIDTH for line in lines)
     assert lines[1].split() == ["size", "full_context", "rag"]
-    rows = {line.split()[0]: line for line in lines[2:-1]}
+    rows = {line.split()[0]: line for line in lines[2:-2]}
     assert set(rows) == {"1", "4", "all"}
     for solver_col, solver in ((1, "full_context"), (2, "rag")):
         scores = [s.scores["answer_check"].value for s in log.samples if s.metadata["solver"] == solver]
