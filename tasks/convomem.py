@@ -20,11 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from inspect_ai import Task, task
-
-from memcurve.evals.models import offline_default
 from inspect_ai.dataset import MemoryDataset
 from inspect_ai.model import GenerateConfig
 
+from memcurve.evals.models import offline_default
 from memcurve.paths import cache_path
 from memcurve.evals.dataset import cached_benchmark, load_samples
 from memcurve.evals.memory.operations import memory_operations

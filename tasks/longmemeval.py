@@ -23,11 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from inspect_ai import Task, task
-
-from memcurve.evals.models import offline_default
 from inspect_ai.dataset import MemoryDataset
 from inspect_ai.model import GenerateConfig
 
+from memcurve.evals.models import offline_default
 from memcurve.paths import cache_path
 from memcurve.evals.dataset import load_samples
 from memcurve.evals.longmemeval import first_histories, longmemeval_judge, longmemeval_retrieval, resolve_data
