@@ -161,3 +161,12 @@ def same_date(gold: DateParts, said: DateParts) -> bool:
     """Month and day must agree; the year too when both sides state one."""
     (gy, gm, gd), (sy, sm, sd) = gold, said
     return gm == sm and gd == sd and (gy is None or sy is None or gy == sy)
+
+
+def strip_dates(text: str) -> str:
+    """The text with every date expression `dates_in` reads blanked out (so its day and year are not read
+    as the numbers a reply states)."""
+    folded = fold(text)
+    for pattern in (_ISO, _MONTH_DAY, _DAY_MONTH):
+        folded = pattern.sub(" ", folded)
+    return folded

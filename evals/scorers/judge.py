@@ -26,7 +26,8 @@ from inspect_ai.scorer import Score, Scorer, Target, accuracy, mean, scorer, std
 from inspect_ai.solver import TaskState
 
 from memcurve.evals.metrics import CLUSTER, accuracy_metrics, breakdown
-from memcurve.evals.scorers.answer_check import as_float, check_answer, gold_answers, is_rubric, overflowed
+from memcurve.evals.scorers.answer_check import as_float, gold_answers, is_rubric, key_for, overflowed
+from memcurve.evals.scorers.single_answer import score_reply
 from memcurve.errors import ConfigError
 
 JudgeMode = Literal["rubric", "all", "off"]
@@ -181,11 +182,10 @@ def judge(mode: JudgeMode = "rubric", retries: int = 2, max_tokens: int = 16) ->
         md = state.metadata or {}
         golds = gold_answers(state, target)
         rubric = is_rubric(md)
-        check = check_answer(reply, golds, answer_kind="rubric" if rubric else md.get("answer_kind", "text"),
-                             is_abstention=bool(md.get("is_abstention", False)))
+        check = score_reply(reply, key_for(state, target))
         metadata: dict = {"overflow": False, "answer_check": check.correct, "abstained": check.abstained}
         verdict: bool | None = None
-        explanation = check.explanation
+        explanation = check.reason
         if mode == "all" or (mode == "rubric" and rubric):
             prompt = judge_prompt(md.get("question") or state.input_text, reply, md, golds)
             verdict, raw = await ask_judge(prompt, retries, max_tokens)

@@ -96,7 +96,7 @@ def test_abstaining_on_an_answerable_question_is_wrong_and_recorded():
     check = check_answer("Sorry, I don't have that information.", ["Biscuit"])
     assert (check.correct, check.abstained) == (False, True)
     hedged = check_answer("I'm not sure, but I think Biscuit?", ["Biscuit"])
-    assert (hedged.correct, hedged.abstained) == (True, True)  # names the answer: right, hedge recorded
+    assert (hedged.correct, hedged.abstained) == (False, True)  # abstains and answers: wrong, hedge recorded
 
 
 def test_rubric_answers_are_left_to_the_judge():
