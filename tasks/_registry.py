@@ -9,6 +9,7 @@ nothing heavy runs here (llama_cpp is imported only when a gguf model is created
 from memcurve.convomem import convomem  # noqa: F401  (memcurve/convomem)
 from memcurve.evals.models.provider import gguf  # noqa: F401  (registers --model gguf/...)
 from memcurve.evals.models.smoke import memcurve_models  # noqa: F401  (registers --model memcurve/smoke)
+from memcurve.judge_audit import judge_audit  # noqa: F401  (memcurve/judge_audit)
 from memcurve.longmemeval import longmemeval  # noqa: F401  (memcurve/longmemeval)
 from memcurve.sort import sort  # noqa: F401  (memcurve/sort)
 from memcurve.evals.summary import TerminalSummary  # noqa: F401  (the short result printed after a run)

@@ -128,7 +128,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     doc = sub.add_parser("doctor", help="versions, CPU and engine build, does the offline model run, where files go")
     doc.set_defaults(func=_cmd_doctor)
+
+    aud = sub.add_parser("judge-audit", help="judge TPR/FPR/unparseable/kappa from judge_audit logs")
+    aud.add_argument("logs", nargs="+", help="log files or folders of `inspect eval tasks/judge_audit.py` runs")
+    aud.set_defaults(func=_cmd_judge_audit)
     return parser
+
+
+def _cmd_judge_audit(args) -> int:
+    """Print the judge-audit tables of the given logs (markdown)."""
+    from memcurve.evals.judge_audit import audit_markdown, read_audit
+
+    print(audit_markdown(read_audit(args.logs)), end="")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

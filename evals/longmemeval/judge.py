@@ -19,12 +19,12 @@ from __future__ import annotations
 import math
 import re
 
-from inspect_ai.model import GenerateConfig, get_model
 from inspect_ai.scorer import Score, Scorer, Target, scorer
 from inspect_ai.solver import TaskState
 
 from memcurve.evals.longmemeval.metrics import ABSTENTION, is_abstention, longmemeval_accuracy, question_type
 from memcurve.evals.scorers.answer_check import gold_answers, overflowed
+from memcurve.evals.scorers.grader import ask_grader
 
 _CORRECT_ANSWER = (
     "I will give you a question, the correct answer and a chat assistant's response. Say yes if the response "
@@ -110,15 +110,8 @@ def longmemeval_judge(retries: int = 0, max_tokens: int = 10) -> Scorer:
         reference = (md.get("rubric") or (golds[0] if golds else "")) if kind == "single-session-preference" \
             else golds[0] if golds else ""
         prompt = judge_prompt(state.input_text, reference, reply, kind)
-        grader = get_model(role="grader")
-        raw: list[str] = []
-        verdict: bool | None = None
-        for _ in range(1 + max(0, int(retries))):
-            output = await grader.generate(prompt, config=GenerateConfig(temperature=0.0, max_tokens=max_tokens))
-            raw.append(output.completion)
-            verdict = parse_yes_no(output.completion)
-            if verdict is not None:
-                break
+        graded = await ask_grader(prompt, parse_yes_no, retries=retries, max_tokens=max_tokens)
+        raw, verdict = graded.raw, graded.verdict
         metadata = {"overflow": False, "prompt_type": kind, "question_type": question_type(md),
                     "judge_raw": raw, "judge_unparseable": verdict is None}
         value = math.nan if verdict is None else float(verdict)

@@ -21,12 +21,12 @@ import math
 import re
 from typing import Literal
 
-from inspect_ai.model import GenerateConfig, get_model
 from inspect_ai.scorer import Score, Scorer, Target, accuracy, mean, scorer, stderr
 from inspect_ai.solver import TaskState
 
 from memcurve.evals.metrics import CLUSTER, accuracy_metrics, breakdown
 from memcurve.evals.scorers.answer_check import as_float, gold_answers, is_rubric, key_for, overflowed
+from memcurve.evals.scorers.grader import ask_grader
 from memcurve.evals.scorers.single_answer import score_reply
 from memcurve.errors import ConfigError
 
@@ -128,10 +128,25 @@ def reference_for(metadata: dict, golds: list[str]) -> str:
     return text
 
 
-def judge_prompt(question: str, reply: str, metadata: dict, golds: list[str]) -> str:
-    """The whole judge prompt: criteria, question, reference and reply, nothing else."""
-    return PROMPT.format(criteria=criteria_for(metadata), question=question.strip(),
-                         reference=reference_for(metadata, golds), reply=reply.strip())
+# The generous grading many published LoCoMo numbers use (mem0's llm_judge: "be generous ... as long as it
+# touches on the same topic"), paraphrased: kept only so the judge audit can show what it accepts.
+LENIENT = (
+    "Be generous with your grading. The reply is RIGHT as long as it touches on the same topic as the correct "
+    "answer; a reply that is longer, less precise or mentions other things too still counts as RIGHT if it "
+    "refers to the correct answer. For time questions, the same date or period in any format is RIGHT. "
+    "Only a reply that is clearly about something else is WRONG."
+)
+STYLES = ("strict", "lenient")
+
+
+def judge_prompt(question: str, reply: str, metadata: dict, golds: list[str], style: str = "strict") -> str:
+    """The whole judge prompt: criteria, question, reference and reply, nothing else.
+
+    style: "strict" (memcurve's per-category criteria) or "lenient" (the generous LoCoMo-style grading).
+    """
+    criteria = criteria_for(metadata) if style == "strict" else LENIENT
+    return PROMPT.format(criteria=criteria, question=question.strip(), reference=reference_for(metadata, golds),
+                         reply=reply.strip())
 
 
 def parse_verdict(text: str) -> bool | None:
@@ -145,17 +160,10 @@ def parse_verdict(text: str) -> bool | None:
     return None
 
 
-async def ask_judge(prompt: str, retries: int, max_tokens: int) -> tuple[bool | None, list[str]]:
+async def ask_judge(prompt: str, retries: int, max_tokens: int, role: str = "grader") -> tuple[bool | None, list[str]]:
     """Ask the grader until a verdict parses (at most 1 + retries calls); returns it and every raw reply."""
-    grader = get_model(role="grader")  # inside the scorer: the role bound at run time, else the model under test
-    raw: list[str] = []
-    for _ in range(1 + max(0, retries)):
-        output = await grader.generate(prompt, config=GenerateConfig(temperature=0.0, max_tokens=max_tokens))
-        raw.append(output.completion)
-        verdict = parse_verdict(output.completion)
-        if verdict is not None:
-            return verdict, raw
-    return None, raw
+    reply = await ask_grader(prompt, parse_verdict, retries=retries, max_tokens=max_tokens, role=role)
+    return reply.verdict, reply.raw
 
 
 @scorer(metrics={
