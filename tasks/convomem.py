@@ -27,7 +27,7 @@ from memcurve.evals.models import offline_default
 from memcurve.paths import cache_path
 from memcurve.evals.dataset import cached_benchmark, load_samples
 from memcurve.evals.memory.operations import memory_operations
-from memcurve.evals.scorers import MODES, default_scorers
+from memcurve.evals.scorers import CONVOMEM, MODES, default_scorers
 from memcurve.evals.solvers import compare, uses_memory
 from memcurve.evals.task_options import (
     MEMORY_CACHE_OPTION,
@@ -129,6 +129,7 @@ def convomem(
         scorer=[*scorers, memory_operations()] if uses_memory(o.solvers) else scorers,
         config=GenerateConfig(max_tokens=o.max_tokens, temperature=0.0),
         name="convomem",
+        **CONVOMEM.task_args(),
     )
 
 

@@ -32,7 +32,7 @@ from memcurve.evals.dataset import load_samples
 from memcurve.evals.longmemeval import first_histories, longmemeval_judge, longmemeval_retrieval, resolve_data
 from memcurve.evals.longmemeval.default_benchmark import DEFAULT_SEED
 from memcurve.evals.retrieval import KEYS
-from memcurve.evals.scorers import answer_check, overflow, retrieval_metrics
+from memcurve.evals.scorers import LONGMEMEVAL, Headline, answer_check, headline, overflow, retrieval_metrics
 from memcurve.evals.solvers import compare
 from memcurve.evals.task_options import (
     K_OPTION,
@@ -110,6 +110,8 @@ def longmemeval(
     samples = first_histories(samples, o.histories)
     scorers = [answer_check(), *([longmemeval_judge(retries=o.judge_retries)] if o.judge else []),
                longmemeval_retrieval(), retrieval_metrics(), overflow()]
+    declared = LONGMEMEVAL if o.judge else Headline(exact="answer_check", rubric="answer_check")
+    scorers.append(headline(declared.exact, declared.rubric))
     return Task(
         model=offline_default(),  # the offline model when no model is named (no .env here)
         dataset=MemoryDataset(samples, name=f"longmemeval:{Path(db).stem}"),
@@ -117,6 +119,7 @@ def longmemeval(
         scorer=scorers,
         config=GenerateConfig(max_tokens=o.max_tokens, temperature=0.0),
         name="longmemeval",
+        **declared.task_args(),
     )
 
 

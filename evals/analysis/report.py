@@ -15,6 +15,7 @@ import polars as pl
 
 from memcurve.evals.analysis import plots, stats
 from memcurve.evals.analysis.results import read_results
+from memcurve.evals.judge_audit.section import audit_frame, judge_section
 from memcurve.errors import MemcurveError
 
 MIN_CLUSTERS = 10  # fewer personas than this and bootstrap intervals over personas are too coarse to quote
@@ -24,10 +25,11 @@ def write_report(logs: list[Path], out_dir: Path, *, prices: str | Path | None =
                  n_resamples: int = 2000, seed: int = 0) -> Path:
     """Read the logs and write report.md, the figures and samples.parquet into out_dir."""
     frame = read_results(logs, prices=prices)
-    return build_report(frame, out_dir, n_resamples=n_resamples, seed=seed)
+    return build_report(frame, out_dir, n_resamples=n_resamples, seed=seed, judge_audit=audit_frame(logs))
 
 
-def build_report(frame: pl.DataFrame, out_dir: Path, *, n_resamples: int = 2000, seed: int = 0) -> Path:
+def build_report(frame: pl.DataFrame, out_dir: Path, *, n_resamples: int = 2000, seed: int = 0,
+                 judge_audit: pl.DataFrame | None = None) -> Path:
     """Write the report for a results frame (see evals.analysis.results); returns the markdown path."""
     out_dir = Path(out_dir)
     try:
@@ -47,6 +49,7 @@ def build_report(frame: pl.DataFrame, out_dir: Path, *, n_resamples: int = 2000,
     lines += _cost_section(sized, scored, out_dir, n_resamples, seed)
     lines += _retrieval_section(sized, out_dir)
     lines += _agreement_section(sized)
+    lines += judge_section(frame, judge_audit)
     path = out_dir / "report.md"
     path.write_text("\n".join(lines).rstrip() + "\n")
     return path

@@ -2,8 +2,10 @@
 
 Everything the analysis needs travels in sample metadata (history, size, category, ...) and the sample
 store (solver options, context tokens), so this module only reads logs; it never opens the benchmark.
-`correct` is the headline score: the judge for rubric categories and for LongMemEval (its official metric),
-the deterministic check otherwise.
+`correct` is the headline score, read from the log: each task declares which scorer gives it
+(evals.scorers.headline) and `headline_from` names that scorer for every row; logs written before the
+declaration existed use the default one (the deterministic check, the judge for rubric categories).
+Judge-audit logs are not results (evals.judge_audit reads them).
 Token columns count the answer model only; judge (`grader`) and memory-system (`memory`) calls are
 reported in their own columns, so cost per question matches what ConvoMem reports.
 """
@@ -11,6 +13,7 @@ reported in their own columns, so cost per question matches what ConvoMem report
 from __future__ import annotations
 
 import math
+from dataclasses import asdict
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +22,7 @@ import polars as pl
 
 from memcurve.evals.analysis.prices import Price, load_prices, price_for
 from memcurve.evals.contract import SolverRecord
-from memcurve.generators.categories import CATEGORIES
+from memcurve.evals.scorers.headline import CONVOMEM, Headline, read_source
 from memcurve.errors import MemcurveError
 
 METADATA_COLUMNS = (
@@ -88,14 +91,20 @@ def _log_rows(path: Path, prices: dict[str, Price]) -> Iterator[dict[str, Any]]:
     same_model_roles = [role for role, cfg in (spec.model_roles or {}).items()
                         if getattr(cfg, "model", None) == model]
     price = price_for(model, prices)
-    base = {"log": path.name, "eval_id": spec.eval_id, "task": spec.task, "model": model, "status": header.status}
+    if spec.task.rsplit("/", 1)[-1] == "judge_audit":
+        return
+    declared = Headline(**(spec.metadata or {}).get("headline", asdict(CONVOMEM)))
+    grader = getattr((spec.model_roles or {}).get("grader"), "model", None) or model
+    base = {"log": path.name, "eval_id": spec.eval_id, "task": spec.task, "model": model, "status": header.status,
+            "grader_model": grader}
     # messages and events hold the prompts (whole histories): skip them, the table needs neither
     for sample in read_eval_log_samples(str(path), all_samples_required=False,
                                         exclude_fields={"messages", "events", "attachments"}):
-        yield _sample_row(sample, base, same_model_roles, price)
+        yield _sample_row(sample, base, same_model_roles, price, declared)
 
 
-def _sample_row(sample: Any, base: dict[str, Any], same_model_roles: list[str], price: Price | None) -> dict[str, Any]:
+def _sample_row(sample: Any, base: dict[str, Any], same_model_roles: list[str], price: Price | None,
+                declared: Headline = CONVOMEM) -> dict[str, Any]:
     md = sample.metadata or {}
     record = SolverRecord.read(sample.store or {})
     row: dict[str, Any] = dict(base)
@@ -107,7 +116,11 @@ def _sample_row(sample: Any, base: dict[str, Any], same_model_roles: list[str], 
     for key in STORE_COLUMNS:
         row[key] = getattr(record, key) if record else None
     row.update(_scores(sample.scores or {}))
-    row["correct"] = _headline(row)
+    scores = sample.scores or {}
+    row["headline_from"] = (scores["headline"].metadata or {}).get("headline_from") if "headline" in scores \
+        else declared.source(md)
+    if "headline" not in scores:  # a log from before the headline scorer: read the declared source
+        row["correct"] = read_source(scores, row["headline_from"])
     row.update(_usage(sample, base["model"], same_model_roles, price))
     row["latency_s"] = sample.total_time
     row["working_s"] = sample.working_time
@@ -138,22 +151,6 @@ def _to_float(value: Any) -> float:
         return float(value_to_float()(value))
     except (TypeError, ValueError):
         return math.nan
-
-
-def _headline(row: dict[str, Any]) -> float:
-    """Rubric categories and LongMemEval (whose official metric is its judge) read the judge first."""
-    category = CATEGORIES.get(row.get("category") or "")
-    if category and category.scoring == "rubric":
-        keys: tuple[str, ...] = ("judge",)
-    elif row.get("task") == "longmemeval":
-        keys = ("judge", "answer_check")
-    else:
-        keys = ("answer_check", "judge")
-    for key in keys:
-        value = row.get(key)
-        if value is not None and not math.isnan(value):
-            return value
-    return math.nan
 
 
 def _usage(sample: Any, model: str, same_model_roles: list[str], price: Price | None) -> dict[str, Any]:

@@ -8,8 +8,7 @@ paraphrased (ConvoMem's Scala judge and LongMemEval's src/evaluation/evaluate_qa
 - abstention questions get the abstention rubric whatever their category (keying on the category alone
   mis-scores them, memorybench PR #82).
 
-The score is a dict, so one scorer gives the headline and the audit trail:
-- `correct`: the verdict to report: the judge for rubric categories, the deterministic check otherwise;
+The score is a dict (the task's headline `correct` is chosen by evals.scorers.headline, not here):
 - `judge`: the judge's own verdict (NaN when not asked or unparseable);
 - `judge_agreement`: 1 if judge and deterministic check agree, 0 if not, NaN unless both scored.
 Overflowed samples (stop_reason "model_length") are not judged: every key is NaN, overflow=True.
@@ -24,7 +23,7 @@ from typing import Literal
 from inspect_ai.scorer import Score, Scorer, Target, accuracy, mean, scorer, stderr
 from inspect_ai.solver import TaskState
 
-from memcurve.evals.metrics import CLUSTER, accuracy_metrics, breakdown
+from memcurve.evals.metrics import CLUSTER, breakdown
 from memcurve.evals.scorers.answer_check import as_float, gold_answers, is_rubric, key_for, overflowed
 from memcurve.evals.scorers.grader import ask_grader
 from memcurve.evals.scorers.single_answer import score_reply
@@ -167,7 +166,6 @@ async def ask_judge(prompt: str, retries: int, max_tokens: int, role: str = "gra
 
 
 @scorer(metrics={
-    "correct": accuracy_metrics(),
     "judge": [accuracy(), stderr(cluster=CLUSTER), breakdown("accuracy", ["category"], [])],
     "judge_agreement": [mean()],
 })
@@ -184,7 +182,7 @@ def judge(mode: JudgeMode = "rubric", retries: int = 2, max_tokens: int = 16) ->
     async def score(state: TaskState, target: Target) -> Score:
         reply = state.output.completion if state.output else ""
         if overflowed(state):
-            nan = {"correct": math.nan, "judge": math.nan, "judge_agreement": math.nan}
+            nan = {"judge": math.nan, "judge_agreement": math.nan}
             return Score(value=nan, answer=reply, explanation="context overflow", reason="context_overflow",
                          metadata={"overflow": True})
         md = state.metadata or {}
@@ -199,9 +197,8 @@ def judge(mode: JudgeMode = "rubric", retries: int = 2, max_tokens: int = 16) ->
             verdict, raw = await ask_judge(prompt, retries, max_tokens)
             metadata.update(judge_raw=raw, judge_attempts=len(raw), judge_unparseable=verdict is None)
             explanation = raw[-1]
-        correct = verdict if rubric else check.correct
         agree = math.nan if verdict is None or check.correct is None else float(verdict == check.correct)
-        value = {"correct": as_float(correct), "judge": as_float(verdict), "judge_agreement": agree}
+        value = {"judge": as_float(verdict), "judge_agreement": agree}
         reason = "grader_failed" if metadata.get("judge_unparseable") else None
         return Score(value=value, answer=reply, explanation=explanation, reason=reason, metadata=metadata)
 

@@ -22,6 +22,8 @@ from memcurve.evals.scorers.judge import (
     parse_verdict,
 )
 from memcurve.errors import ConfigError
+from memcurve.evals.scorers.answer_check import answer_check
+from memcurve.evals.scorers.headline import headline
 
 
 @pytest.mark.parametrize("text, verdict", [
@@ -86,12 +88,12 @@ def test_modes_through_eval_with_unbound_grader(tmp_path, mode, judged):
         return mock_output("Biscuit, and try Green Leaf.")
 
     dataset = [_sample("exact", "user_facts", "text", "Rex"), _sample("pref", "preferences", "rubric", "veg")]
-    task = Task(dataset=dataset, scorer=judge(mode=mode))
+    task = Task(dataset=dataset, scorer=[answer_check(), judge(mode=mode), headline()])
     [log] = eval(task, model=get_model("mockllm/model", custom_outputs=model), display="none",
                  log_dir=str(tmp_path / "logs"))
     assert log.status == "success", log.error
     assert len(prompts) == judged and all("Question pref?" in p for p in prompts)
-    scores = {s.id: s.scores["judge"].value for s in log.samples}
+    scores = {s.id: {**s.scores["judge"].value, **s.scores["headline"].value} for s in log.samples}
     assert scores["exact"]["correct"] == 0.0 and math.isnan(scores["exact"]["judge"])  # Rex not in the reply
     assert math.isnan(scores["exact"]["judge_agreement"])
     if mode == "rubric":

@@ -147,7 +147,10 @@ def test_per_sample_verdicts(log):
     for qid, sample in by_id(log).items():
         ac = sample.scores["answer_check"]
         judged = sample.scores["judge"].value
-        got = (to_float(ac.value), judged["correct"], judged["judge"], judged["judge_agreement"])
+        headline = sample.scores["headline"]
+        got = (to_float(ac.value), headline.value["correct"], judged["judge"], judged["judge_agreement"])
+        rubric = CASES[qid][4] == "rubric"
+        assert headline.metadata["headline_from"] == ("judge.judge" if rubric else "answer_check")
         assert all(same(g, e) for g, e in zip(got, EXPECTED[qid])), (qid, got, EXPECTED[qid])
         assert ac.answer == CASES[qid][7]  # Score.answer is the model reply
 
@@ -216,7 +219,7 @@ def test_grouped_metric_names_in_results(log):
         assert values[name] == pytest.approx(value), name
     assert {"category/user_facts/stderr", "size/3/stderr", "solver/rag/size/1/stderr"} <= set(values)
     assert "category/preferences" not in values  # all unscored for answer_check: the group vanishes
-    correct, _ = metrics(log, "correct")  # a key of the dict-valued judge score: every group survives there too
+    correct, _ = metrics(log, "correct")  # the headline scorer's dict value: every group survives there too
     assert correct["category/preferences"] == pytest.approx(0.5)  # q09 right, q11 both words = wrong
     assert correct["size/3"] == pytest.approx(0.5) and correct["solver/full_context/size/3"] == pytest.approx(2 / 6)
     assert {"solver/rag", "solver/rag/size/1/stderr", "category/preferences/stderr"} <= set(correct)
