@@ -52,7 +52,7 @@ def replay() -> Solver:
     return solve
 
 
-@scorer(metrics=[mean()])
+@scorer(metrics={"*": [mean()]})  # per "<role>:<judge>": the share graded RIGHT
 def graded(roles: list[str], judges: list[str], retries: int = 2, max_tokens: int = 16) -> Scorer:
     """Ask every grader role with every judge; value key "<role>:<judge>"."""
     chosen: list[Judge] = parse_judges(judges)
