@@ -32,8 +32,10 @@ manifest.json:
       "tables": {"messages": {"file": "messages.parquet", "rows": 818, "order_by": "message_id"}, ...}
     }
 
-The folder is written next to DIR under a temporary name and renamed into place when complete, so an
-interrupted export leaves nothing behind. DIR must not exist yet, or be empty.
+The folder is written next to DIR under a temporary name (`.DIR.memcurve-tmp-<pid>-<n>`, removed by the next
+export once that process is gone) and renamed into place when complete, so an interrupted export leaves
+nothing behind. DIR must not exist yet, or be empty. Ctrl-C or SIGTERM inside a DuckDB query surfaces as an
+interrupt (exit 130/143), never as DuckDB's "Query interrupted" error.
 """
 
 from __future__ import annotations
@@ -46,7 +48,16 @@ from pathlib import Path
 
 from memcurve.errors import MemcurveError
 from memcurve.generators.schema import TABLES
-from memcurve.generators.store import content_hash, memcurve_version, open_store, read_meta
+import duckdb
+
+from memcurve.generators.store import (
+    content_hash,
+    memcurve_version,
+    open_store,
+    read_meta,
+    remove_stale_temps,
+    temp_path,
+)
 
 FORMATS = {"parquet": "(FORMAT parquet, COMPRESSION zstd)", "jsonl": "(FORMAT json)"}
 
@@ -58,7 +69,8 @@ def export(path: Path, fmt: str, out_dir: Path) -> list[Path]:
     out_dir = Path(out_dir)
     _check_target(out_dir)
     con = open_store(path)
-    tmp = out_dir.parent / f".{out_dir.name}.tmp-{os.getpid()}"
+    remove_stale_temps(out_dir)
+    tmp = temp_path(out_dir)
     try:
         con.execute("SET enable_progress_bar = false")
         out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -86,12 +98,19 @@ def export(path: Path, fmt: str, out_dir: Path) -> list[Path]:
         if out_dir.is_dir():
             out_dir.rmdir()  # empty (checked above); rename needs the name free
         os.replace(tmp, out_dir)
+    except duckdb.InterruptException:  # Ctrl-C inside a query: DuckDB's own error for it
+        _discard(con, tmp)
+        raise KeyboardInterrupt from None
     except BaseException:
-        with contextlib.suppress(Exception):
-            con.close()
-        shutil.rmtree(tmp, ignore_errors=True)
+        _discard(con, tmp)
         raise
     return [out_dir / "manifest.json", *(out_dir / t["file"] for t in tables.values())]
+
+
+def _discard(con, tmp: Path) -> None:
+    with contextlib.suppress(Exception):
+        con.close()
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _check_target(out_dir: Path) -> None:

@@ -1,15 +1,23 @@
 """Open, create and hash benchmark files: typed access to the schema in generators.schema.
 
 Writers build a whole benchmark in a temporary file next to the target and move it into place only
-when it is complete (`atomic_store`), so a crash or Ctrl-C never leaves a half-written benchmark.
+when it is complete (`atomic_store`), so a crash, Ctrl-C or SIGTERM never leaves a half-written benchmark.
+Temporary names carry a marker and the writer's pid (`.<name>.memcurve-tmp-<pid>-<n>`), so leftovers of a
+killed writer (kill -9) are recognised and removed by the next writer once that pid is gone. Without
+--force the final move is exclusive: of two concurrent writers of the same new file, the second fails.
+
+Every DuckDB connection is opened by `connect`, with extension autoload and autoinstall off: a file of
+another format (e.g. SQLite) is refused instead of making DuckDB download a scanner extension.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import json
 import os
+import shutil
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -44,6 +52,108 @@ def created_at() -> str:
     except ValueError:
         raise StoreError(f"SOURCE_DATE_EPOCH={epoch!r} is not a whole number of seconds") from None
     return moment.isoformat(timespec="seconds")
+
+
+DUCKDB_CONFIG = {"autoload_known_extensions": False, "autoinstall_known_extensions": False}
+TMP_MARKER = ".memcurve-tmp-"
+
+
+def connect(path: str | Path = ":memory:", *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """The one way memcurve opens DuckDB: never loads or installs extensions behind the user's back."""
+    return duckdb.connect(str(path), read_only=read_only, config=dict(DUCKDB_CONFIG))
+
+
+def temp_path(target: Path) -> Path:
+    """A fresh temporary name for `target`, next to it: `.<name>.memcurve-tmp-<pid>-<n>`."""
+    return target.parent / f".{target.name}{TMP_MARKER}{os.getpid()}-{next(_TEMP_COUNTER)}"
+
+
+_TEMP_COUNTER = itertools.count()
+
+
+def remove_stale_temps(target: Path) -> list[Path]:
+    """Remove temporary files or folders for `target` left by writers that no longer run; return them."""
+    removed = []
+    prefix = f".{target.name}{TMP_MARKER}"
+    folder = target.parent if str(target.parent) else Path(".")
+    with contextlib.suppress(OSError):
+        for leftover in folder.iterdir():
+            rest = leftover.name[len(prefix):] if leftover.name.startswith(prefix) else ""
+            pid = rest.removesuffix(".wal").removesuffix(".old").split("-")[0]
+            if not pid.isdigit() or _pid_alive(int(pid)):
+                continue
+            if leftover.is_dir() and not leftover.is_symlink():
+                shutil.rmtree(leftover, ignore_errors=True)
+            else:
+                with contextlib.suppress(FileNotFoundError):
+                    leftover.unlink()
+            removed.append(leftover)
+    return removed
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
+
+
+def publish(tmp: Path, target: Path, *, force: bool) -> None:
+    """Move the finished `tmp` to `target`: replacing it with `force`, else only if `target` is still free."""
+    if force:
+        os.replace(tmp, target)
+        return
+    try:
+        os.link(tmp, target)  # atomic and exclusive: fails if another writer got there first
+    except FileExistsError:
+        raise StoreError(f"{target}: already exists (written by another run meanwhile; "
+                         "use --force to replace it)") from None
+    except OSError:  # a file system without hard links: reserve the name exclusively, then move over it
+        try:
+            os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            raise StoreError(f"{target}: already exists (written by another run meanwhile; "
+                             "use --force to replace it)") from None
+        os.replace(tmp, target)
+        return
+    tmp.unlink()
+
+
+@contextlib.contextmanager
+def atomic_folder(path: str | Path, *, force: bool = False) -> Iterator[Path]:
+    """Yield a temporary folder that replaces `path` only if the block succeeds (a report, for instance).
+
+    An existing non-empty `path` is refused unless `force`; with `force` the old folder is swapped out
+    and removed only after the new one is in place.
+    """
+    target = Path(path)
+    if target.exists() and not target.is_dir():
+        raise StoreError(f"{target}: exists and is not a folder")
+    if target.is_dir() and any(target.iterdir()) and not force:
+        raise StoreError(f"{target}: folder exists and is not empty (use --force to replace it)")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_temps(target)
+        tmp = temp_path(target)
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir()
+    except OSError as exc:
+        raise StoreError(f"{target}: cannot create folder ({exc.strerror or exc})") from None
+    try:
+        yield tmp
+        old = Path(f"{tmp}.old")
+        if target.is_dir():
+            os.replace(target, old)
+        os.replace(tmp, target)
+        shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
 
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -91,10 +201,11 @@ def atomic_store(path: str | Path, *, force: bool = False) -> Iterator[duckdb.Du
         raise StoreError(f"{target}: folder {folder} does not exist")
     if not os.access(folder, os.W_OK):
         raise StoreError(f"{target}: folder {folder} is not writable")
-    tmp = folder / f".{target.name}.tmp-{os.getpid()}"
+    remove_stale_temps(target)
+    tmp = temp_path(target)
     _remove_db(tmp)
     try:
-        con = duckdb.connect(str(tmp))
+        con = connect(tmp)
     except duckdb.Error as exc:
         _remove_db(tmp)
         raise StoreError(f"{target}: cannot write ({_first_line(exc)})") from None
@@ -106,8 +217,9 @@ def atomic_store(path: str | Path, *, force: bool = False) -> Iterator[duckdb.Du
         yield con
         con.execute("CHECKPOINT")
         con.close()
-        os.replace(tmp, target)
-        _remove_db(Path(str(target) + ".wal"))
+        publish(tmp, target, force=force)
+        with contextlib.suppress(FileNotFoundError):
+            Path(str(target) + ".wal").unlink()
     except BaseException:
         con.close()
         _remove_db(tmp)
@@ -126,9 +238,11 @@ def open_store(path: str | Path, *, read_only: bool = True) -> duckdb.DuckDBPyCo
     if not p.is_file():
         raise StoreError(f"{p}: no such benchmark file")
     try:
-        con = duckdb.connect(str(p), read_only=read_only)
+        con = connect(p, read_only=read_only)
     except duckdb.Error as exc:
         raise StoreError(f"{p}: not a DuckDB file ({_first_line(exc)})") from None
+    except OSError as exc:
+        raise StoreError(f"{p}: cannot open ({exc.strerror or exc})") from None
     try:
         row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     except duckdb.Error:
@@ -143,7 +257,19 @@ def open_store(path: str | Path, *, read_only: bool = True) -> duckdb.DuckDBPyCo
             f"{p}: schema version {row[0]}, but this memcurve ({memcurve_version()}) reads version "
             f"{SCHEMA_VERSION}; regenerate or re-import it with a matching memcurve"
         )
+    missing = missing_tables(con)
+    if missing:
+        con.close()
+        raise StoreError(f"{p}: damaged benchmark: meta says schema version {SCHEMA_VERSION} but table(s) "
+                         f"{', '.join(missing)} are missing; regenerate or re-import it")
     return con
+
+
+def missing_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Tables of the schema that the open file lacks (a file whose meta survived but whose tables did not)."""
+    present = {row[0] for row in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()}
+    return [t for t in TABLE_NAMES if t not in present]
 
 
 def read_meta(con: duckdb.DuckDBPyConnection) -> dict[str, str]:

@@ -1,13 +1,15 @@
 """`memcurve` command line: generate | validate | info | export | import | report | doctor.
 
 Each subcommand is a thin wrapper over a library function. User errors (MemcurveError) print one line
-to stderr and exit 2; a failed validation exits 1.
+to stderr and exit 2; a failed validation exits 1. Ctrl-C exits 130 and SIGTERM 143, both after the same
+clean-up (temporary files removed, existing files untouched).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -64,7 +66,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
 def _cmd_report(args: argparse.Namespace) -> int:
     from memcurve.evals.analysis.report import write_report
 
-    path = write_report([Path(p) for p in args.logs], Path(args.out), prices=args.prices)
+    path = write_report([Path(p) for p in args.logs], Path(args.out), prices=args.prices, force=args.force)
     print(f"report written to {path}")
     return 0
 
@@ -124,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("logs", nargs="+", help="log files or folders")
     rep.add_argument("--out", default="results/report")
     rep.add_argument("--prices", help="a YAML/JSON price table overriding the built-in one")
+    rep.add_argument("--force", action="store_true", help="replace an existing report folder")
     rep.set_defaults(func=_cmd_report)
 
     doc = sub.add_parser("doctor", help="versions, CPU and engine build, does the offline model run, where files go")
@@ -143,8 +146,33 @@ def _cmd_judge_audit(args) -> int:
     return 0
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so every `finally` and atomic writer cleans up the same way."""
+
+
+def _on_sigterm(signum, frame) -> None:
+    raise Terminated()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if _main_thread() else None
+    try:
+        return _run(args)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+def _run(args: argparse.Namespace) -> int:
+    import duckdb
+
     try:
         return args.func(args)
     except MemcurveError as exc:
@@ -153,9 +181,9 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `memcurve info DB | head`: the reader left, which is fine
         sys.stdout = open(os.devnull, "w")
         return 0
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, duckdb.InterruptException) as exc:
         print("memcurve: interrupted; nothing was written", file=sys.stderr)
-        return 130
+        return 143 if isinstance(exc, Terminated) else 130
 
 
 if __name__ == "__main__":

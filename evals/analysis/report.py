@@ -22,10 +22,19 @@ MIN_CLUSTERS = 10  # fewer personas than this and bootstrap intervals over perso
 
 
 def write_report(logs: list[Path], out_dir: Path, *, prices: str | Path | None = None,
-                 n_resamples: int = 2000, seed: int = 0) -> Path:
-    """Read the logs and write report.md, the figures and samples.parquet into out_dir."""
+                 n_resamples: int = 2000, seed: int = 0, force: bool = False) -> Path:
+    """Read the logs and write report.md, the figures and samples.parquet into out_dir.
+
+    Written atomically: built in a temporary folder and moved into place when complete; an existing
+    non-empty out_dir is replaced only with `force`.
+    """
+    from memcurve.generators.store import atomic_folder
+
     frame = read_results(logs, prices=prices)
-    return build_report(frame, out_dir, n_resamples=n_resamples, seed=seed, judge_audit=audit_frame(logs))
+    out_dir = Path(out_dir)
+    with atomic_folder(out_dir, force=force) as tmp:
+        path = build_report(frame, tmp, n_resamples=n_resamples, seed=seed, judge_audit=audit_frame(logs))
+    return out_dir / path.relative_to(tmp)
 
 
 def build_report(frame: pl.DataFrame, out_dir: Path, *, n_resamples: int = 2000, seed: int = 0,

@@ -67,9 +67,9 @@ def to_long(frame: pl.DataFrame) -> pl.DataFrame:
 
 def write_duckdb(frame: pl.DataFrame, path: str | Path, table: str = "samples") -> None:
     """Write (replace) the frame as a DuckDB table, e.g. for SQL over many runs."""
-    import duckdb
+    from memcurve.generators.store import connect
 
-    with duckdb.connect(str(path)) as con:
+    with connect(path) as con:
         con.register("_frame", frame.to_arrow())
         con.execute(f'CREATE OR REPLACE TABLE "{table}" AS SELECT * FROM _frame')
 

@@ -146,7 +146,7 @@ def test_ctrl_c_while_writing_leaves_nothing(tmp_path):
     proc = subprocess.Popen([sys.executable, "-c", f"import sys; from memcurve.cli import main; sys.exit(main({argv!r}))"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     deadline = time.monotonic() + 120
-    while not any(p.name.startswith(f".b.duckdb.tmp-{proc.pid}") for p in tmp_path.iterdir()):
+    while not any(p.name.startswith(f".b.duckdb.memcurve-tmp-{proc.pid}") for p in tmp_path.iterdir()):
         assert proc.poll() is None and time.monotonic() < deadline, "generation ended before it could be interrupted"
         time.sleep(0.05)
     time.sleep(1.0)  # past duckdb.connect inside atomic_store (an interrupt inside connect itself is a store.py race)
