@@ -29,14 +29,21 @@ def import_dataset(fmt: str, path: Path, out: Path, *, force: bool = False, corr
         raise InputFormatError(f"{path}: no such file or folder")
     if path.is_dir() and fmt != "convomem":
         raise InputFormatError(f"{path}: is a folder; {fmt} imports one JSON file")
+    try:
+        return _import(fmt, path, Path(out), force, errata)
+    except OSError as exc:  # e.g. a file without read permission: one line, not a traceback
+        raise InputFormatError(f"{exc.filename or path}: cannot read ({exc.strerror or exc})") from None
+
+
+def _import(fmt: str, path: Path, out: Path, force: bool, errata) -> str:
     if fmt == "longmemeval":
         from memcurve.generators.importers.longmemeval import import_longmemeval
 
-        return import_longmemeval(path, Path(out), force=force)
+        return import_longmemeval(path, out, force=force)
     if fmt == "locomo":
         from memcurve.generators.importers.locomo import import_locomo
 
-        return import_locomo(path, Path(out), force=force, corrections=errata)
+        return import_locomo(path, out, force=force, corrections=errata)
     from memcurve.generators.importers.convomem import import_convomem
 
-    return import_convomem(path, Path(out), force=force)
+    return import_convomem(path, out, force=force)

@@ -192,25 +192,6 @@ def prepare_connection(con: duckdb.DuckDBPyConnection) -> None:
 
 
 # ------------------------------------------------------------------------------------------ files and meta
-class HashingReader:
-    """A binary file wrapper that hashes what the JSON parser reads, so hashing costs no second pass."""
-
-    def __init__(self, raw) -> None:
-        self._raw = raw
-        self._sha = hashlib.sha256()
-
-    def read(self, size: int = -1) -> bytes:
-        data = self._raw.read(size)
-        self._sha.update(data)
-        return data
-
-    def hexdigest(self) -> str:
-        """The file's sha256 (reads whatever the parser left, e.g. trailing whitespace)."""
-        while chunk := self._raw.read(1 << 20):
-            self._sha.update(chunk)
-        return self._sha.hexdigest()
-
-
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as fh:

@@ -37,18 +37,14 @@ Mapping:
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import ijson
-
 from memcurve.errors import InputFormatError
 from memcurve.generators.importers.common import (
-    HashingReader,
     FaultLog,
     Rows,
     Where,
@@ -60,6 +56,7 @@ from memcurve.generators.importers.common import (
     word_overlap,
     write_import_meta,
 )
+from memcurve.generators.importers.json_reader import BoundedReader, load_document, open_json, stream_items
 from memcurve.generators.importers.text_match import METHODS, Candidate, locate
 from memcurve.generators.store import atomic_store, write_meta
 
@@ -127,6 +124,8 @@ def import_convomem(path: Path, out: Path, *, force: bool = False) -> str:
             inputs.append((key + ".json", _import_file(state, file, key)))
             state.rows.maybe_flush()
         state.rows.flush()
+        if not state.rows.counts["questions"]:
+            raise InputFormatError(f"{path}: no ConvoMem questions found (no evidence items or test cases)")
         write_import_meta(con, "convomem", inputs, state.faults)
         write_meta(con, {"import_notes": dict(state.notes)})
         return _summary(out, con, state)
@@ -155,8 +154,7 @@ def _import_file(state: _Import, file: Path, key: str) -> str:
     """Import one file; return its sha256."""
     name = key + ".json"
     first = first_json_char(file)
-    with file.open("rb") as raw:
-        reader = HashingReader(raw)
+    with open_json(file, name) as reader:
         if first == "{":
             data = _load_object(reader, name)
             items_key = _object_shape(name, data)
@@ -167,31 +165,24 @@ def _import_file(state: _Import, file: Path, key: str) -> str:
                 for i, item in enumerate(items):
                     _import_item(state, file, name, f"{key}:{i}", f"{items_key}[{i}]", item)
         elif first == "[":
-            index = -1
-            try:
-                for index, case in enumerate(ijson.items(reader, "item", use_float=True)):
-                    if not isinstance(case, dict):
-                        raise InputFormatError(f"{name}: record {index}: expected an object, got "
-                                               f"{type(case).__name__}")
-                    _object_shape(name, case, where=f"record {index}")
-                    _import_test_case(state, file, name, f"{key}:{index}", Where(name, f"record {index}"), case)
-                    state.rows.maybe_flush()
-            except ijson.JSONError as exc:
-                where = f"after record {index}" if index >= 0 else "before the first record"
-                raise InputFormatError(f"{name}: malformed JSON {where} ({str(exc).strip()[:200]})") from None
+            for index, case in enumerate(stream_items(reader, name)):
+                if not isinstance(case, dict):
+                    raise InputFormatError(f"{name}: record {index}: expected an object, got "
+                                           f"{type(case).__name__}")
+                _object_shape(name, case, where=f"record {index}")
+                _import_test_case(state, file, name, f"{key}:{index}", Where(name, f"record {index}"), case)
+                state.rows.maybe_flush()
         else:
             raise InputFormatError(f"{name}: expected a ConvoMem evidence file or TestCase (an object) or pre-mixed "
                                    "test cases (an array)")
         return reader.hexdigest()
 
 
-def _load_object(reader: HashingReader, name: str) -> dict:
-    try:
-        return json.loads(reader.read())
-    except json.JSONDecodeError as exc:
-        raise InputFormatError(f"{name}: malformed JSON at line {exc.lineno} column {exc.colno} ({exc.msg})") from None
-    except UnicodeDecodeError:
-        raise InputFormatError(f"{name}: not UTF-8 text") from None
+def _load_object(reader: BoundedReader, name: str) -> dict:
+    data = load_document(reader, name)
+    if not isinstance(data, dict):
+        raise InputFormatError(f"{name}: expected a JSON object at the top level")
+    return data
 
 
 def _object_shape(name: str, data: dict, *, where: str = "top level") -> str:

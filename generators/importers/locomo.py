@@ -20,7 +20,6 @@ Mapping, one sample (one long two-person conversation) at a time:
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from datetime import timedelta
@@ -33,7 +32,6 @@ from memcurve.generators.importers.common import (
     Rows,
     Where,
     answer_kind,
-    file_sha256,
     parse_locomo_date,
     prepare_connection,
     scalar_text,
@@ -42,6 +40,7 @@ from memcurve.generators.importers.common import (
     write_import_meta,
 )
 from memcurve.generators.importers.corrections import Corrections
+from memcurve.generators.importers.json_reader import load_document, open_json
 from memcurve.generators.store import atomic_store, write_meta
 
 CATEGORIES = {1: ("multi_hop", "multi-hop"), 2: ("temporal", "temporal"), 3: ("open_domain", "open-domain"),
@@ -63,7 +62,7 @@ def import_locomo(path: Path, out: Path, *, force: bool = False, corrections: Co
     `corrections` lists each change with its original answer.
     """
     name = path.name
-    data = _load_json(path)
+    data, sha = _load_json(path)
     if not isinstance(data, list) or not data:
         raise InputFormatError(f"{name}: expected a non-empty JSON array of LoCoMo samples")
     faults = FaultLog()
@@ -74,7 +73,7 @@ def import_locomo(path: Path, out: Path, *, force: bool = False, corrections: Co
         for index, sample in enumerate(data):
             seen.add(_add_sample(rows, name, index, sample, faults, seen, corrections))
         rows.flush()
-        write_import_meta(con, "locomo", [(name, file_sha256(path))], faults)
+        write_import_meta(con, "locomo", [(name, sha)], faults)
         summary = summary_text("locomo", out, con, faults)
         if corrections is not None:
             write_meta(con, {"corrections": corrections.meta()})
@@ -83,15 +82,10 @@ def import_locomo(path: Path, out: Path, *, force: bool = False, corrections: Co
         return summary
 
 
-def _load_json(path: Path) -> Any:
-    try:
-        with path.open("rb") as fh:
-            return json.load(fh)
-    except json.JSONDecodeError as exc:
-        raise InputFormatError(
-            f"{path.name}: malformed JSON at line {exc.lineno} column {exc.colno} ({exc.msg})") from None
-    except UnicodeDecodeError:
-        raise InputFormatError(f"{path.name}: not UTF-8 text") from None
+def _load_json(path: Path) -> tuple[Any, str]:
+    """The parsed file (bounded: generators.importers.json_reader) and its sha256."""
+    with open_json(path) as reader:
+        return load_document(reader, path.name), reader.hexdigest()
 
 
 def _add_sample(rows: Rows, name: str, index: int, sample: Any, faults: FaultLog, seen: set[str],

@@ -29,12 +29,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import ijson
-
 from memcurve.errors import InputFormatError
 from memcurve.generators.importers.common import (
     SPEAKERS,
-    HashingReader,
     FaultLog,
     Rows,
     Where,
@@ -47,6 +44,7 @@ from memcurve.generators.importers.common import (
     word_overlap,
     write_import_meta,
 )
+from memcurve.generators.importers.json_reader import open_json, stream_items
 from memcurve.generators.store import atomic_store, write_meta
 
 CATEGORY_BY_TYPE = {
@@ -79,16 +77,11 @@ def import_longmemeval(path: Path, out: Path, *, force: bool = False) -> str:
         rows = Rows(con)
         seen_ids: set[str] = set()
         index = -1
-        with path.open("rb") as raw:
-            reader = HashingReader(raw)
-            try:
-                for index, instance in enumerate(ijson.items(reader, "item", use_float=True)):
-                    qid = _add_instance(rows, name, index, instance, faults, session_level, seen_ids)
-                    seen_ids.add(qid)
-                    rows.maybe_flush()
-            except ijson.JSONError as exc:
-                where = f"after record {index}" if index >= 0 else "before the first record"
-                raise InputFormatError(f"{name}: malformed JSON {where} ({_first_line(exc)})") from None
+        with open_json(path, name) as reader:
+            for index, instance in enumerate(stream_items(reader, name)):
+                qid = _add_instance(rows, name, index, instance, faults, session_level, seen_ids)
+                seen_ids.add(qid)
+                rows.maybe_flush()
             sha = reader.hexdigest()
         if index < 0:
             raise InputFormatError(f"{name}: no LongMemEval instances in the array")
@@ -201,7 +194,3 @@ def _session_digest(turns: list) -> str:
             digest.update(f"{turn.get('role')}\x1f{turn.get('content')}\x1e".encode("utf-8", "replace"))
     return digest.hexdigest()
 
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
