@@ -13,7 +13,9 @@ A user pack (`--templates DIR`) is layered over the built-in pack: a file with t
 replaces the built-in one, a new file adds variants (fillers) or is rejected if its folder expects a
 fixed set of names. Every section is compiled once in a jinja2 SandboxedEnvironment with StrictUndefined;
 a syntax error, an unknown variable or a reach for Python internals raises TemplateError naming the file
-and line, e.g. "templates/user_facts/dog_name.j2 line 3: 'pet_nam' is undefined".
+and line, e.g. "templates/user_facts/dog_name.j2 line 3: 'pet_nam' is undefined". Renders are bounded in
+time, steps, sizes and arithmetic (generators.template_limits), and a section's first render (the dry run)
+also renders all its branches, so a costly branch cannot hide behind a condition until generation.
 """
 
 from __future__ import annotations
@@ -25,9 +27,9 @@ from pathlib import Path
 
 import jinja2
 from jinja2 import meta
-from jinja2.sandbox import SandboxedEnvironment
 
 from memcurve.errors import TemplateError
+from memcurve.generators.template_limits import LimitedSandbox, TemplateLimitError, explore, render_limited
 
 BUILTIN_DIR = Path(__file__).parent / "templates"
 SECTION_KINDS = ("conversation", "question")
@@ -46,6 +48,7 @@ class Section:
     line: int  # 1-based line of the section header
     template: jinja2.Template
     variables: tuple[str, ...] = ()  # the context names the section reads: the render cache key
+    source: str | None = field(default=None, repr=False)  # for the all-branches render, once
     _cache: dict = field(default_factory=dict, repr=False)
 
     def _key(self, context: Mapping) -> tuple | None:
@@ -56,7 +59,13 @@ class Section:
 
     def render(self, context: Mapping) -> str:
         try:
-            return self.template.render(context)
+            if self.source is not None:
+                source, self.source = self.source, None
+                explore(source, context, self.display)
+            return render_limited(self.template, context)
+        except TemplateLimitError as exc:
+            raise TemplateLimitError(f"{self.display} line {_error_line(exc, self.display, self.line)}: "
+                                     f"{exc}") from None
         except TemplateError:
             raise
         except Exception as exc:  # undefined variable, sandbox violation, type error inside the template
@@ -144,9 +153,9 @@ class _Loader(jinja2.BaseLoader):
         return source, filename, lambda: True
 
 
-def make_environment() -> tuple[SandboxedEnvironment, _Loader]:
+def make_environment() -> tuple[LimitedSandbox, _Loader]:
     loader = _Loader()
-    env = SandboxedEnvironment(loader=loader, undefined=jinja2.StrictUndefined, trim_blocks=True,
+    env = LimitedSandbox(loader=loader, undefined=jinja2.StrictUndefined, trim_blocks=True,
                                lstrip_blocks=True, autoescape=False, cache_size=-1)
     # same seed, same bytes: no sources of randomness inside templates
     env.filters.pop("random", None)
@@ -174,7 +183,7 @@ def load_pack(user_dir: str | Path | None = None, *, builtin_dir: Path = BUILTIN
     return pack
 
 
-def _compile_file(env: SandboxedEnvironment, loader: _Loader, path: Path, display: str) -> list[Section]:
+def _compile_file(env: LimitedSandbox, loader: _Loader, path: Path, display: str) -> list[Section]:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
@@ -198,7 +207,7 @@ def _compile_file(env: SandboxedEnvironment, loader: _Loader, path: Path, displa
             variables = tuple(sorted(meta.find_undeclared_variables(env.parse(source))))
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateError(f"{display} line {exc.lineno}: {exc.message}") from None
-        sections.append(Section(display, kind, start + 1, template, variables))
+        sections.append(Section(display, kind, start + 1, template, variables, source))
     return sections
 
 
