@@ -23,7 +23,8 @@ from inspect_ai.dataset import Sample
 
 from memcurve.evals.contract import SampleMeta
 from memcurve.generators.categories import CATEGORIES
-from memcurve.errors import ConfigError, StoreError
+from memcurve.errors import ConfigError
+from memcurve.evals.benchmark_cache import cached
 from memcurve.generators.generate import generate
 from memcurve.generators.store import memcurve_version, open_store
 
@@ -177,16 +178,9 @@ def cached_benchmark(config, cache_dir: str | Path, *, name: str = "convomem", p
 
     The file name (`<name>-<hash>.duckdb`) carries a hash of the config and the memcurve version, so a
     new config or release regenerates; the same config always gives the same bytes, so concurrent runs
-    may both write it. One function for every task's generated default (convomem, longmemeval).
+    may both write it. One function for every task's generated default (convomem, longmemeval). Reuse
+    requires the recorded content hash to match (evals.benchmark_cache); a damaged file is rebuilt.
     """
     key = hashlib.sha256(f"{memcurve_version()}\n{config.to_json()}".encode()).hexdigest()[:16]
-    path = Path(cache_dir) / f"{name}-{key}.duckdb"
-    if path.is_file():
-        try:
-            open_store(path).close()
-            return path
-        except StoreError:  # an older schema: regenerate below
-            pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    generate(config, path, force=True, progress=progress)
-    return path
+    return cached(Path(cache_dir) / f"{name}-{key}.duckdb",
+                  lambda path: generate(config, path, force=True, progress=progress))

@@ -60,6 +60,7 @@ def parse_generated_categories(names: list[str] | str | None) -> list[str]:
     """Validate a category list for generation (comma string or list); None means all of them."""
     if names is None or names == "" or names == "all":
         return list(GENERATED)
+    given = names
     if isinstance(names, str):
         names = [n.strip() for n in names.split(",") if n.strip()]
     out = []
@@ -68,4 +69,6 @@ def parse_generated_categories(names: list[str] | str | None) -> list[str]:
             raise ConfigError(f"unknown category {name!r}; valid: {', '.join(GENERATED)}")
         if name not in out:
             out.append(name)
+    if not out:
+        raise ConfigError(f"no categories in {given!r}; valid: {', '.join(GENERATED)} (or 'all')")
     return out

@@ -15,6 +15,7 @@ import yaml
 
 from memcurve.generators.categories import GENERATED, parse_generated_categories
 from memcurve.errors import ConfigError
+from memcurve.generators.feasibility import check_scale
 
 CONVOMEM_SIZES: tuple[int, ...] = (1, 2, 3, 4, 5, 6, 10, 20, 30, 50, 70, 100, 150, 200, 300)
 
@@ -42,6 +43,8 @@ def parse_sizes(value: str | list | tuple | int) -> tuple[int, ...]:
     for item in items:
         text = str(item).strip()
         try:
+            if isinstance(item, (bool, float)):
+                raise ValueError
             size = int(text)
         except ValueError:
             raise ConfigError(f"invalid size {text!r}: sizes are whole numbers of conversations >= 1") from None
@@ -65,10 +68,7 @@ def build_config(values: dict[str, Any]) -> GenerationConfig:
     out: dict[str, Any] = {}
     for name in _INT_FIELDS:
         if name in values and values[name] is not None:
-            try:
-                out[name] = int(values[name])
-            except (TypeError, ValueError):
-                raise ConfigError(f"invalid {name} {values[name]!r}: expected a whole number") from None
+            out[name] = _whole_number(name, values[name])
     for name, low in (("personas", 1), ("questions_per_category", 1), ("questions_per_history", 1)):
         if name in out and out[name] < low:
             raise ConfigError(f"invalid {name} {out[name]}: must be >= {low}")
@@ -77,9 +77,14 @@ def build_config(values: dict[str, Any]) -> GenerationConfig:
     if values.get("sizes") is not None:
         out["sizes"] = parse_sizes(values["sizes"])
     if values.get("categories") is not None:
-        out["categories"] = tuple(parse_generated_categories(values["categories"]))
+        categories = values["categories"]
+        if not isinstance(categories, (str, list)) or not all(isinstance(c, str) for c in categories):
+            raise ConfigError(f"invalid categories {categories!r}: expected names, e.g. user_facts,temporal")
+        out["categories"] = tuple(parse_generated_categories(categories))
     if values.get("templates") is not None:
-        templates = Path(str(values["templates"]))
+        if not isinstance(values["templates"], str) or not values["templates"].strip():
+            raise ConfigError(f"invalid templates {values['templates']!r}: expected a template pack folder")
+        templates = Path(values["templates"])
         if not templates.is_dir():
             raise ConfigError(f"templates: {templates} is not a directory")
         out["templates"] = str(templates)
@@ -91,16 +96,29 @@ def build_config(values: dict[str, Any]) -> GenerationConfig:
         except ValueError:
             raise ConfigError(f"invalid start_date {values['start_date']!r}: expected YYYY-MM-DD") from None
         out["start_date"] = str(values["start_date"])
-    return GenerationConfig(**out)
+    config = GenerationConfig(**out)
+    check_scale(config)
+    return config
+
+
+def _whole_number(name: str, value: Any) -> int:
+    """An int, or a string of digits; never a bool, a fraction or infinity (YAML `true`, `1.9`, `.inf`)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
+        return int(value)
+    raise ConfigError(f"invalid {name} {value!r}: expected a whole number")
 
 
 def load_config_file(path: str | Path) -> dict[str, Any]:
     """Read a YAML or JSON config file into raw values (validated later by build_config)."""
     p = Path(path)
     try:
-        text = p.read_text()
+        text = p.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"{p}: cannot read config ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{p}: config is not UTF-8 text") from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:

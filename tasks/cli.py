@@ -18,8 +18,10 @@ from memcurve.errors import MemcurveError
 
 def _cmd_generate(args: argparse.Namespace) -> int:
     from memcurve.generators.config import build_config, load_config_file
+    from memcurve.generators.feasibility import check_workers
     from memcurve.generators.generate import generate
 
+    check_workers(args.workers)
     values = load_config_file(args.config) if args.config else {}
     for name in ("seed", "personas", "sizes", "categories", "questions_per_category", "max_evidence",
                  "questions_per_history", "templates", "start_date"):

@@ -54,9 +54,11 @@ def load_prices(path: str | Path | None = None) -> dict[str, Price]:
         return prices
     p = Path(path)
     try:
-        data = yaml.safe_load(p.read_text())
+        data = yaml.safe_load(p.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(f"{p}: cannot read price table ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{p}: price table is not UTF-8 text") from None
     except yaml.YAMLError:
         raise ConfigError(f"{p}: malformed price table (expected YAML or JSON)") from None
     if not isinstance(data, dict):

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from memcurve.evals.benchmark_cache import cached
 from memcurve.evals.dataset import cached_benchmark
+from memcurve.evals.parsers import parse_data
 from memcurve.generators.config import build_config
 from memcurve.generators.importers import import_dataset
 from memcurve.generators.importers.common import file_sha256
-from memcurve.errors import StoreError
-from memcurve.evals.parsers import parse_data
-from memcurve.generators.store import open_store
 
 ABILITIES = {
     "information extraction": ("user_facts", "assistant_facts", "preferences"),
@@ -37,14 +36,6 @@ DEFAULT_BENCHMARK = {
 }
 
 
-def _usable(path: Path) -> bool:
-    try:
-        open_store(path).close()
-        return True
-    except StoreError:  # an older schema or a half-written file: rebuild
-        return False
-
-
 def default_benchmark(cache_dir: str | Path, seed: int = DEFAULT_SEED, *, progress: bool = False) -> Path:
     """The generated LongMemEval-style benchmark, made once per (config, memcurve version) and reused."""
     return cached_benchmark(build_config({**DEFAULT_BENCHMARK, "seed": seed}), cache_dir, name="longmemeval",
@@ -52,20 +43,19 @@ def default_benchmark(cache_dir: str | Path, seed: int = DEFAULT_SEED, *, progre
 
 
 def is_json(path: Path) -> bool:
-    """A JSON file (LongMemEval's format) rather than a DuckDB benchmark: it starts with '[' or '{'."""
+    """A JSON file (LongMemEval's format) rather than a DuckDB benchmark: it starts with '[' or '{'.
+
+    A DuckDB file starts with a checksum (any byte, '[' included) followed by the magic "DUCK" at byte 8.
+    """
     with path.open("rb") as handle:
-        head = handle.read(64).lstrip()
-    return head[:1] in (b"[", b"{")
+        head = handle.read(64)
+    return head[8:12] != b"DUCK" and head.lstrip()[:1] in (b"[", b"{")
 
 
 def imported_benchmark(path: Path, cache_dir: str | Path) -> Path:
     """A LongMemEval JSON imported into `cache_dir`, keyed by the file's sha256 (imported once)."""
-    out = Path(cache_dir) / f"longmemeval-import-{file_sha256(path)[:16]}.duckdb"
-    if out.is_file() and _usable(out):
-        return out
-    out.parent.mkdir(parents=True, exist_ok=True)
-    import_dataset("longmemeval", path, out, force=True)
-    return out
+    return cached(Path(cache_dir) / f"longmemeval-import-{file_sha256(path)[:16]}.duckdb",
+                  lambda out: import_dataset("longmemeval", path, out, force=True))
 
 
 def resolve_data(data: str | Path | None, cache_dir: str | Path, seed: int = DEFAULT_SEED) -> Path:

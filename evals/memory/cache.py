@@ -21,6 +21,11 @@ conversations build in parallel.
 Disk. `<dir>/<system>/<key>.json` holds the exported state, the cumulative usage that built it and
 the identity (for reading); files are written atomically. A build during which the provider raised
 errors is kept in process but not written, so a transient outage is not cached for later runs.
+
+Trust. A file is used only if it has the expected shape, its key and identity are the ones asked for,
+and the sha256 of its content matches the checksum stored with it; the system must also accept the
+state. Anything else (`[]`, "garbage", a hand-edited summary, a file of an older memcurve without a
+checksum) is ignored and rebuilt, and said once per file and process.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import logging
 import os
 import tempfile
 import weakref
@@ -42,6 +48,8 @@ from memcurve.evals.memory.llm import MemoryLLM, Usage
 from memcurve.evals.memory.protocol import MemorySystem
 
 FORMAT = 1  # bump when a stored state changes meaning
+log = logging.getLogger(__name__)
+_SAVED_FIELDS = {"key": str, "identity": dict, "conversations": int, "usage": dict, "state": dict}
 MAX_STATES = 4096  # in-process checkpoints kept (oldest evicted)
 
 
@@ -116,21 +124,27 @@ class MemoryCache:
         async with _lock(keys[1] if len(keys) > 1 else final):
             if final in _built:
                 return _reused(_built[final])
-            built = await self._build(system, ident, keys, history, llm)
+            built = await self._build(system, ident, keys, history, llm, make_system)
             _built[final] = built
             return built
 
-    async def _build(self, system, ident, keys, history, llm: MemoryLLM) -> BuiltMemory:
+    async def _build(self, system, ident, keys, history, llm: MemoryLLM, make_system) -> BuiltMemory:
         n = len(history.conversations)
         start, saved = 0, None
         for i in range(n, 0, -1):
-            saved = self._load(system.name, keys[i])
+            saved = self._load(system.name, keys[i], ident, i)
             if saved is not None:
+                try:
+                    system.load_state(saved["state"])
+                    usage = Usage.from_dict(saved["usage"])
+                except Exception as exc:  # noqa: BLE001 (a state the system cannot take: rebuild)
+                    self._damaged(system.name, keys[i], f"state not accepted ({type(exc).__name__})")
+                    _states.pop(keys[i], None)
+                    system, saved = make_system(), None
+                    continue
+                llm.usage = usage
                 start = i
                 break
-        if saved is not None:
-            system.load_state(saved["state"])
-            llm.usage = Usage.from_dict(saved["usage"])
         before = Usage.from_dict(llm.usage.as_dict())
         for i in range(start, n):
             await system.ingest(history.conversations[i], llm)
@@ -143,7 +157,7 @@ class MemoryCache:
     def _path(self, name: str, key: str) -> Path | None:
         return None if self.directory is None else self.directory / name / f"{key}.json"
 
-    def _load(self, name: str, key: str) -> dict[str, Any] | None:
+    def _load(self, name: str, key: str, ident: dict[str, Any], conversations: int) -> dict[str, Any] | None:
         if key in _states:
             _states.move_to_end(key)
             return _states[key]
@@ -151,17 +165,27 @@ class MemoryCache:
         if path is None or not path.is_file():
             return None
         try:
-            saved = json.loads(path.read_text())
-        except (OSError, ValueError):
-            return None  # unreadable: rebuild
-        if saved.get("key") != key:
+            saved = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            self._damaged(name, key, f"unreadable ({type(exc).__name__})")
+            return None
+        problem = _problem(saved, key, ident, conversations)
+        if problem:
+            self._damaged(name, key, problem)
             return None
         _remember(key, saved)
         return saved
 
+    def _damaged(self, name: str, key: str, problem: str) -> None:
+        path = str(self._path(name, key))
+        if path not in _reported:
+            _reported.add(path)
+            log.warning("memcurve: memory cache file %s ignored (%s); rebuilding that memory", path, problem)
+
     def _save(self, system, ident, key: str, conversations: int, usage: Usage, *, to_disk: bool) -> None:
         saved = {"key": key, "identity": ident, "conversations": conversations, "usage": usage.as_dict(),
                  "state": json.loads(json.dumps(system.export_state()))}
+        saved["checksum"] = checksum(saved)
         _remember(key, saved)
         path = self._path(system.name, key)
         if path is None or not to_disk:
@@ -175,6 +199,31 @@ class MemoryCache:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+
+_reported: set[str] = set()
+
+
+def checksum(saved: dict[str, Any]) -> str:
+    """sha256 over a saved memory's fields (everything but the checksum itself), canonical JSON."""
+    content = {k: saved.get(k) for k in _SAVED_FIELDS}
+    return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _problem(saved: Any, key: str, ident: dict[str, Any], conversations: int) -> str | None:
+    """Why a loaded file cannot be trusted, or None."""
+    if not isinstance(saved, dict):
+        return f"expected an object, found {type(saved).__name__}"
+    for name, kind in _SAVED_FIELDS.items():
+        if not isinstance(saved.get(name), kind) or isinstance(saved.get(name), bool):
+            return f"field {name!r} missing or not {kind.__name__}"
+    if saved["key"] != key or saved["conversations"] != conversations:
+        return "key or conversation count differs from its name"
+    if json.dumps(saved["identity"], sort_keys=True) != json.dumps(ident, sort_keys=True):
+        return "identity (system, config, model) differs"
+    if saved.get("checksum") != checksum(saved):
+        return "checksum mismatch" if "checksum" in saved else "no checksum"
+    return None
 
 
 def _remember(key: str, saved: dict[str, Any]) -> None:
