@@ -124,6 +124,14 @@ def publish(tmp: Path, target: Path, *, force: bool) -> None:
     tmp.unlink()
 
 
+def check_folder_target(target: Path, *, force: bool) -> None:
+    """Refuse, before any work, an output folder that exists with content (unless `force`) or is a file."""
+    if target.exists() and not target.is_dir():
+        raise StoreError(f"{target}: exists and is not a folder")
+    if target.is_dir() and any(target.iterdir()) and not force:
+        raise StoreError(f"{target}: folder exists and is not empty (use --force to replace it)")
+
+
 @contextlib.contextmanager
 def atomic_folder(path: str | Path, *, force: bool = False) -> Iterator[Path]:
     """Yield a temporary folder that replaces `path` only if the block succeeds (a report, for instance).
@@ -132,10 +140,7 @@ def atomic_folder(path: str | Path, *, force: bool = False) -> Iterator[Path]:
     and removed only after the new one is in place.
     """
     target = Path(path)
-    if target.exists() and not target.is_dir():
-        raise StoreError(f"{target}: exists and is not a folder")
-    if target.is_dir() and any(target.iterdir()) and not force:
-        raise StoreError(f"{target}: folder exists and is not empty (use --force to replace it)")
+    check_folder_target(target, force=force)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         remove_stale_temps(target)

@@ -284,11 +284,22 @@ def render_limited(template: jinja2.Template, context: Mapping, limits: Limits =
     return "".join(out)
 
 
+_COSTLY = (nodes.For, nodes.Call, nodes.Filter, nodes.Pow, nodes.Mul, nodes.Add, nodes.Mod, nodes.FloorDiv,
+           nodes.Concat, nodes.Macro, nodes.CallBlock)
+
+
+def needs_exploration(tree: nodes.Template) -> bool:
+    """Only a template with both a condition and something that can cost (a loop, call, filter, operator)
+    can hide work behind a branch; plain conditional text cannot (so the built-in pack renders once)."""
+    return any(True for _ in tree.find_all((nodes.If, nodes.CondExpr))) and any(True for _ in tree.find_all(_COSTLY))
+
+
 def explore(source: str, context: Mapping, filename: str) -> None:
     """Render the template `source` with every branch taken (twice: conditional expressions once each way) under the
     limits; raise TemplateLimitError if any branch breaches one. Variables a branch does not find are
     lenient (ChainableUndefined) and other errors are left to the normal render, which checks them."""
-    for side in ("expr1", "expr2"):
+    sides = ("expr1", "expr2") if any(True for _ in _EXPLORER.parse(source).find_all(nodes.CondExpr)) else ("expr1",)
+    for side in sides:
         code = _EXPLORER.compile(_all_branches(_EXPLORER.parse(source), side), filename=filename)
         template = _EXPLORER.template_class.from_code(_EXPLORER, code, _EXPLORER.make_globals(None), None)
         try:

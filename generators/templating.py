@@ -29,7 +29,13 @@ import jinja2
 from jinja2 import meta
 
 from memcurve.errors import TemplateError
-from memcurve.generators.template_limits import LimitedSandbox, TemplateLimitError, explore, render_limited
+from memcurve.generators.template_limits import (
+    LimitedSandbox,
+    TemplateLimitError,
+    explore,
+    needs_exploration,
+    render_limited,
+)
 
 BUILTIN_DIR = Path(__file__).parent / "templates"
 SECTION_KINDS = ("conversation", "question")
@@ -204,10 +210,12 @@ def _compile_file(env: LimitedSandbox, loader: _Loader, path: Path, display: str
         loader.sources[name] = (source, display)
         try:
             template = env.get_template(name)
-            variables = tuple(sorted(meta.find_undeclared_variables(env.parse(source))))
+            tree = env.parse(source)
+            variables = tuple(sorted(meta.find_undeclared_variables(tree)))
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateError(f"{display} line {exc.lineno}: {exc.message}") from None
-        sections.append(Section(display, kind, start + 1, template, variables, source))
+        sections.append(Section(display, kind, start + 1, template, variables,
+                                source if needs_exploration(tree) else None))
     return sections
 
 

@@ -152,8 +152,20 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM, raised like Ctrl-C so every `finally` and atomic writer cleans up the same way."""
 
 
+_signalled: list[int] = []  # SIGTERM seen: DuckDB turns the exception into its own "Query interrupted"
+
+
 def _on_sigterm(signum, frame) -> None:
+    _signalled.append(signum)
     raise Terminated()
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """Ctrl-C or SIGTERM, including inside a DuckDB query (which raises RuntimeError 'Query interrupted')."""
+    import duckdb
+
+    return isinstance(exc, (KeyboardInterrupt, duckdb.InterruptException)) or (
+        isinstance(exc, RuntimeError) and "Query interrupted" in str(exc))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -173,8 +185,6 @@ def _main_thread() -> bool:
 
 
 def _run(args: argparse.Namespace) -> int:
-    import duckdb
-
     try:
         return args.func(args)
     except MemcurveError as exc:
@@ -183,9 +193,11 @@ def _run(args: argparse.Namespace) -> int:
     except BrokenPipeError:  # e.g. `memcurve info DB | head`: the reader left, which is fine
         sys.stdout = open(os.devnull, "w")
         return 0
-    except (KeyboardInterrupt, duckdb.InterruptException) as exc:
+    except BaseException as exc:  # noqa: BLE001 (re-raised unless it is an interrupt)
+        if not _interrupted(exc):
+            raise
         print("memcurve: interrupted; nothing was written", file=sys.stderr)
-        return 143 if isinstance(exc, Terminated) else 130
+        return 143 if isinstance(exc, Terminated) or _signalled else 130
 
 
 if __name__ == "__main__":

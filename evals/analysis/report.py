@@ -28,10 +28,11 @@ def write_report(logs: list[Path], out_dir: Path, *, prices: str | Path | None =
     Written atomically: built in a temporary folder and moved into place when complete; an existing
     non-empty out_dir is replaced only with `force`.
     """
-    from memcurve.generators.store import atomic_folder
+    from memcurve.generators.store import atomic_folder, check_folder_target
 
-    frame = read_results(logs, prices=prices)
     out_dir = Path(out_dir)
+    check_folder_target(out_dir, force=force)  # before reading any log
+    frame = read_results(logs, prices=prices)
     with atomic_folder(out_dir, force=force) as tmp:
         path = build_report(frame, tmp, n_resamples=n_resamples, seed=seed, judge_audit=audit_frame(logs))
     return out_dir / path.relative_to(tmp)

@@ -146,14 +146,17 @@ def test_connections_never_autoload_or_autoinstall(tmp_path):
     assert row == (False, False)
 
 
-def test_export_interrupted_inside_a_query_exits_130_and_leaves_nothing(tmp_path, capsys, monkeypatch, tiny_store):
+@pytest.mark.parametrize("error", [duckdb.InterruptException("INTERRUPT Error: Interrupted!"),
+                                   RuntimeError("Query interrupted")])  # what DuckDB raises for a Ctrl-C mid-COPY
+def test_export_interrupted_inside_a_query_exits_130_and_leaves_nothing(tmp_path, capsys, monkeypatch, tiny_store,
+                                                                       error):
     import memcurve.generators.export as export_module
 
     real = export_module.content_hash
 
     def interrupted(con):
         real(con)
-        raise duckdb.InterruptException("INTERRUPT Error: Interrupted!")
+        raise error
 
     monkeypatch.setattr(export_module, "content_hash", interrupted)
     out = tmp_path / "exp"
@@ -178,6 +181,14 @@ def test_atomic_folder_refuses_without_force_and_swaps_with_it(tmp_path):
         (tmp / "report.md").write_text("new\n")
     assert (target / "report.md").read_text() == "new\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]
+
+
+def test_other_runtime_errors_are_not_taken_for_interrupts(tmp_path, monkeypatch, tiny_store):
+    import memcurve.generators.export as export_module
+
+    monkeypatch.setattr(export_module, "content_hash", lambda con: (_ for _ in ()).throw(RuntimeError("a bug")))
+    with pytest.raises(RuntimeError, match="a bug"):
+        main(["export", str(tiny_store), "--format", "jsonl", "--out", str(tmp_path / "exp")])
 
 
 def test_report_refuses_to_overwrite_without_force(tmp_path, capsys, small_eval_logs):
