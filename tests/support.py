@@ -138,3 +138,23 @@ def evidence_reader(db: str | Path):
         return mock_output("I don't know: there is no information about it.", input_tokens=tokens, output_tokens=9)
 
     return respond
+
+
+def generate_until_writing(folder: Path):
+    """Start a large `memcurve generate` into folder/b.duckdb in its own process group; return the Popen once
+    it is writing (its temporary file exists and DuckDB has created it), for interrupt tests."""
+    import subprocess
+    import sys
+    import time
+
+    argv = ["generate", "--out", str(folder / "b.duckdb"), "--personas", "16", "--questions-per-category", "60",
+            "--quiet"]
+    proc = subprocess.Popen([sys.executable, "-c", f"import sys; from memcurve.cli import main; sys.exit(main({argv!r}))"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while not any(p.name.startswith(f".b.duckdb.memcurve-tmp-{proc.pid}") for p in folder.iterdir()):
+        assert proc.poll() is None and time.monotonic() < deadline, "generation ended before it could be stopped"
+        time.sleep(0.05)
+    time.sleep(1.0)  # past duckdb.connect inside atomic_store (an interrupt inside connect itself is a store.py race)
+    assert proc.poll() is None, "generation ended before it could be stopped"
+    return proc

@@ -404,6 +404,8 @@ class Battery:
         d = self.fresh()
         run([*MEMCURVE, "generate", "--out", "b.duckdb", *TINY], cwd=d)
         db = str(d / "b.duckdb")
+        book = d / "book.txt"
+        book.write_text(" ".join(f"word{i}" for i in range(5000)) + "\n")
         cases = [
             ("tasks/convomem.py", ["-T", "solvers=bogus"]),
             ("tasks/convomem.py", ["-T", "solver=rag"]),
@@ -413,8 +415,8 @@ class Battery:
             ("tasks/convomem.py", ["-T", f"data={db}", "-T", "judge_retries=1.5"]),
             ("tasks/convomem.py", ["-T", f"data={db}", "-T", "memory_cache=/etc/hostname"]),
             ("tasks/convomem.py", ["-T", f"data={db}", "-T", "max_tokens=0"]),
-            ("tasks/sort.py", ["-T", "excerpts=abc"]),
-            ("tasks/sort.py", ["-T", "segment_lengths=0"]),
+            ("tasks/sort.py", ["-T", f"text={book}", "-T", "excerpts=abc"]),
+            ("tasks/sort.py", ["-T", f"text={book}", "-T", "segment_lengths=0"]),
             ("tasks/longmemeval.py", ["-T", "judge_retries=-1"]),
         ]
         for task, flags in cases:

@@ -137,20 +137,11 @@ def test_ctrl_c_while_writing_leaves_nothing(tmp_path):
     no worker left behind, no traceback."""
     import os
     import signal
-    import subprocess
-    import sys
     import time
 
-    out = tmp_path / "b.duckdb"
-    argv = ["generate", "--out", str(out), "--personas", "16", "--questions-per-category", "60", "--quiet"]
-    proc = subprocess.Popen([sys.executable, "-c", f"import sys; from memcurve.cli import main; sys.exit(main({argv!r}))"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    deadline = time.monotonic() + 120
-    while not any(p.name.startswith(f".b.duckdb.memcurve-tmp-{proc.pid}") for p in tmp_path.iterdir()):
-        assert proc.poll() is None and time.monotonic() < deadline, "generation ended before it could be interrupted"
-        time.sleep(0.05)
-    time.sleep(1.0)  # past duckdb.connect inside atomic_store (an interrupt inside connect itself is a store.py race)
-    assert proc.poll() is None, "generation ended before it could be interrupted"
+    from support import generate_until_writing
+
+    proc = generate_until_writing(tmp_path)
     os.killpg(proc.pid, signal.SIGINT)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130

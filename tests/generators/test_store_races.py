@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import duckdb
 import pytest
@@ -93,16 +92,9 @@ def test_writer_cleans_stale_temps_first(tmp_path):
 
 
 def test_sigterm_during_generate_exits_143_and_leaves_nothing(tmp_path):
-    out = tmp_path / "b.duckdb"
-    argv = ["generate", "--out", str(out), "--personas", "16", "--questions-per-category", "60", "--quiet"]
-    proc = subprocess.Popen([sys.executable, "-c", f"import sys; from memcurve.cli import main; sys.exit(main({argv!r}))"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    deadline = time.monotonic() + 120
-    while not any(p.name.startswith(f".b.duckdb{TMP_MARKER}{proc.pid}") for p in tmp_path.iterdir()):
-        assert proc.poll() is None and time.monotonic() < deadline, "generation ended before it could be stopped"
-        time.sleep(0.05)
-    time.sleep(1.0)
-    assert proc.poll() is None, "generation ended before it could be stopped"
+    from support import generate_until_writing
+
+    proc = generate_until_writing(tmp_path)
     os.kill(proc.pid, signal.SIGTERM)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode in (143, 130), err
