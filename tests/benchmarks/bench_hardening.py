@@ -126,16 +126,18 @@ class Battery:
 
     def one_line(self, area: str, name: str, r: Run, *, expect: tuple[int, ...] = (2,), contains: str = "",
                  max_lines: int = 1, left: list[str] | None = None, where: Path | None = None,
-                 bomb: bool = False) -> None:
-        lines = [line for line in r.err.splitlines() if line.strip()]
+                 bomb: bool = False, both_streams: bool = False) -> None:
+        """Judge a run; `both_streams` counts stdout's lines too (`inspect eval` prints its errors there)."""
+        text = r.out + r.err if both_streams else r.err
+        lines = [line for line in text.splitlines() if line.strip() and not line.startswith("memcurve-seconds ")]
         problems = []
         if r.code not in expect:
             problems.append(f"exit {r.code}")
         if len(lines) > max_lines:
-            problems.append(f"{len(lines)} stderr lines")
+            problems.append(f"{len(lines)} non-blank lines")
         if "Traceback" in r.err or "Traceback" in r.out:
             problems.append("Traceback")
-        if contains and contains not in r.err:
+        if contains and contains not in text:
             problems.append(f"message lacks {contains!r}")
         if where is not None and left is not None:
             found = sorted(p.name for p in where.iterdir())
@@ -146,9 +148,9 @@ class Battery:
         detail = (f"exit {r.code}, main() {r.cli_seconds:.2f} s wall, process {r.seconds:.2f} s wall / "
                   f"{r.cpu_seconds:.2f} s CPU, peak {r.peak_mb:.0f} MB")
         if problems:
-            detail += "; " + ", ".join(problems) + f"; stderr: {r.err.strip()[-300:]!r}"
+            detail += "; " + ", ".join(problems) + f"; output: {text.strip()[-300:]!r}"
         elif self.verbose and lines:
-            detail += f"; {lines[-1][:160]}"
+            detail += "; " + " | ".join(line.strip() for line in lines)[:240]
         self.record(area, name, not problems, detail)
 
     # ---- resources: importers
@@ -426,7 +428,7 @@ class Battery:
             r = run([*INSPECT, task, "--model", "mockllm/model", "--limit", "1", "--log-dir", str(d / "logs"),
                      "--display", "plain", *flags], cwd=ROOT, timeout=300)
             self.one_line("inspect", f"inspect eval {task} {' '.join(f for f in flags if f != '-T')}", r,
-                          expect=tuple(c for c in range(1, 256)), max_lines=3)
+                          expect=tuple(c for c in range(1, 256)), max_lines=3, both_streams=True)
 
 
 AREAS = ("resources", "templates", "config", "stores", "races", "caches", "inspect")
