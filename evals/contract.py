@@ -26,6 +26,7 @@ class SampleMeta(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     db: str
+    dataset_hash: str | None = None  # the store's content hash, so reports never pool two benchmarks
     history_id: str
     chain_id: str | None = None
     persona_id: str | None = None

@@ -14,6 +14,7 @@ same chains and questions at every size, so accuracy curves across sizes stay pa
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
@@ -26,7 +27,7 @@ from memcurve.generators.categories import CATEGORIES
 from memcurve.errors import ConfigError
 from memcurve.evals.benchmark_cache import cached
 from memcurve.generators.generate import generate
-from memcurve.generators.store import memcurve_version, open_store
+from memcurve.generators.store import content_hash, memcurve_version, open_store
 
 _ROWS_SQL = """
 SELECT h.history_id, h.chain_id, h.persona_id, h.size, h.tokens,
@@ -53,6 +54,24 @@ def read_rows(db: str | Path) -> list[dict]:
     con = open_store(db, read_only=True)
     try:
         return [dict(zip(_COLUMNS, row)) for row in con.execute(_ROWS_SQL).fetchall()]
+    finally:
+        con.close()
+
+
+def dataset_hash(db: str | Path) -> str:
+    """The store's content hash: samples carry it so reports never pool two different benchmarks.
+
+    Hashing reads every table once, so it is remembered per file (path, size, modification time).
+    """
+    stat = Path(db).stat()
+    return _dataset_hash(str(Path(db).resolve()), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=32)
+def _dataset_hash(db: str, size: int, mtime_ns: int) -> str:
+    con = open_store(db, read_only=True)
+    try:
+        return content_hash(con)
     finally:
         con.close()
 
@@ -88,10 +107,11 @@ def load_samples(
                 kept.append(hid)
         histories = kept
     blocks = []  # (history, solver, its samples in question order)
+    digest = dataset_hash(db)
     for hid in histories:
         questions = _round_robin(by_history[hid])[:questions_per_history]
         for solver in solvers:
-            blocks.append((hid, solver, [_sample(db, solver, row) for row in questions]))
+            blocks.append((hid, solver, [_sample(db, solver, row, digest) for row in questions]))
     return representative_order(blocks)
 
 
@@ -156,13 +176,13 @@ def _round_robin(rows: list[dict]) -> list[dict]:
     return [row for _, row in sorted(keyed, key=lambda kr: kr[0])]
 
 
-def _sample(db: str, solver: str, row: dict) -> Sample:
+def _sample(db: str, solver: str, row: dict, digest: str) -> Sample:
     return Sample(
         id=f"{solver}:{row['history_id']}:{row['question_id']}",
         input=row["text"],
         target=[row["answer"], *row["aliases"]],
         metadata=SampleMeta(
-            db=db, history_id=row["history_id"], chain_id=row["chain_id"], persona_id=row["persona_id"],
+            db=db, dataset_hash=digest, history_id=row["history_id"], chain_id=row["chain_id"], persona_id=row["persona_id"],
             size=row["size"], history_tokens=row["history_tokens"], question_id=row["question_id"],
             category=row["category"], question_type=row["question_type"], answer_kind=row["answer_kind"],
             answer=row["answer"], aliases=list(row["aliases"]), rubric=row["rubric"] or "",

@@ -30,6 +30,10 @@ METADATA_COLUMNS = (
     "question_type", "evidence_count", "is_abstention",
 )
 STORE_COLUMNS = ("k", "unit", "context_tokens", "truncated", "dropped_conversations")  # SolverRecord fields
+SORT_COLUMNS = ("condition", "source", "excerpt_length", "excerpt_idx", "segment_length", "distance_bin", "distance",
+                "present_seg1_first")
+# A report never pools rows that differ in any of these (see evals.analysis.report).
+GROUP_COLUMNS = ("task", "dataset", "model", "scorer")
 
 
 def log_files(paths: Iterable[str | Path]) -> list[Path]:
@@ -75,7 +79,7 @@ def write_duckdb(frame: pl.DataFrame, path: str | Path, table: str = "samples") 
 
 
 def _score_columns(frame: pl.DataFrame) -> list[str]:
-    known = {"correct", "answer_check", "judge", "overflow"}
+    known = {"correct", "answer_check", "judge", "overflow", "sort_scorer"}
     return [c for c in frame.columns if c in known or c.startswith(("recall_", "ndcg@", "session_", "turn_"))]
 
 
@@ -96,7 +100,7 @@ def _log_rows(path: Path, prices: dict[str, Price]) -> Iterator[dict[str, Any]]:
     declared = Headline(**(spec.metadata or {}).get("headline", asdict(CONVOMEM)))
     grader = getattr((spec.model_roles or {}).get("grader"), "model", None) or model
     base = {"log": path.name, "eval_id": spec.eval_id, "task": spec.task, "model": model, "status": header.status,
-            "grader_model": grader}
+            "grader_model": grader, "dataset": _dataset_name(spec), "scorer": _scorer_names(header)}
     # messages and events hold the prompts (whole histories): skip them, the table needs neither
     for sample in read_eval_log_samples(str(path), all_samples_required=False,
                                         exclude_fields={"messages", "events", "attachments"}):
@@ -121,11 +125,38 @@ def _sample_row(sample: Any, base: dict[str, Any], same_model_roles: list[str], 
         else declared.source(md)
     if "headline" not in scores:  # a log from before the headline scorer: read the declared source
         row["correct"] = read_source(scores, row["headline_from"])
+    for key in SORT_COLUMNS:
+        if key in md:
+            row[key] = md[key]
+    # the store's content hash when the samples carry it
+    row["dataset"] = md.get("dataset_hash") or base["dataset"]
+    correct = row.get("correct")
+    if (correct is None or math.isnan(correct)) and "sort_scorer" in row:  # SORT: its own single score
+        row["correct"], row["headline_from"] = row["sort_scorer"], "sort_scorer"
+    row["scorer"] = base["scorer"] or row.get("headline_from")
     row.update(_usage(sample, base["model"], same_model_roles, price))
     row["latency_s"] = sample.total_time
     row["working_s"] = sample.working_time
     row["error"] = sample.error.message.splitlines()[0] if sample.error else None
     return row
+
+
+def _scorer_names(header: Any) -> str | None:
+    """The log's scorers that can give the headline score (not retrieval, overflow or memory operations)."""
+    results = getattr(header, "results", None)
+    names = sorted({getattr(s, "scorer", None) or s.name for s in (results.scores if results else [])})
+    names = [n for n in names if n and not n.startswith(("retrieval", "overflow", "memory"))]
+    return "+".join(names) or None
+
+
+def _dataset_name(spec: Any) -> str:
+    """What the log says its data were, for logs whose samples do not carry the store's content hash."""
+    dataset = getattr(spec, "dataset", None)
+    name = getattr(dataset, "name", None) or getattr(dataset, "location", None)
+    sources = (spec.metadata or {}).get("source") if getattr(spec, "metadata", None) else None
+    if sources:
+        return ",".join(map(str, sources)) if isinstance(sources, list) else str(sources)
+    return str(name) if name else "-"
 
 
 def _scores(scores: dict[str, Any]) -> dict[str, float]:

@@ -19,17 +19,36 @@ cluster by persona (or chain). Bootstraps use numpy Generators seeded explicitly
 numbers.
 """
 
-from memcurve.evals.analysis.stats.crossover import Crossover, crossover, crossovers_to_frame, pairwise_crossovers
+from memcurve.evals.analysis.stats.crossover import (
+    COST_TOLERANCE,
+    INTERVAL_METHOD,
+    NOLIMA_SHARE,
+    RELIABLE_SHARE,
+    Crossover,
+    EffectiveLength,
+    crossover,
+    crossovers_to_frame,
+    effective_length,
+    pairwise_crossovers,
+)
 from memcurve.evals.analysis.stats.curves import (
+    FIT_ALPHA,
+    MIN_CLUSTERS,
     Curve,
+    FitCheck,
     accuracy_curve,
     accuracy_curves,
     cost_curves,
     curves_to_frame,
     fit_logistic,
+    isotonic,
+    log_bins,
 )
 from memcurve.evals.analysis.stats.intervals import (
+    FEW_CLUSTERS,
     MeanInterval,
+    clopper_pearson,
+    effective_n_interval,
     clt_se,
     cluster_bootstrap_ci,
     cluster_bootstrap_ratio_ci,
@@ -51,7 +70,9 @@ from memcurve.evals.analysis.stats.resample import Resampling, StatsError
 from memcurve.evals.analysis.stats.summary import accuracy_per_dollar, summarise
 
 __all__ = [
-    "Crossover", "Curve", "MeanInterval", "PairedComparison", "Resampling", "StatsError", "accuracy_curve",
+    "COST_TOLERANCE", "EffectiveLength", "FEW_CLUSTERS", "FIT_ALPHA", "FitCheck", "INTERVAL_METHOD", "MIN_CLUSTERS",
+    "NOLIMA_SHARE", "RELIABLE_SHARE", "clopper_pearson", "effective_length", "effective_n_interval", "isotonic",
+    "log_bins", "Crossover", "Curve", "MeanInterval", "PairedComparison", "Resampling", "StatsError", "accuracy_curve",
     "accuracy_curves", "accuracy_per_dollar", "clt_se", "cluster_bootstrap_ci", "cluster_bootstrap_ratio_ci",
     "clustered_ci", "clustered_se", "compare_solvers", "cost_curves", "crossover", "crossovers_to_frame",
     "curves_to_frame", "design_effect", "fit_logistic", "mcnemar_exact", "minimum_detectable_effect_paired",

@@ -1,16 +1,24 @@
 """Accuracy and cost against history size, per solver, with cluster-bootstrap bands.
 
-Accuracy: logistic regression of correctness on log(size). Cost: a straight line in log-log space
-(log cost = a + b log size), which is how prompt cost grows with context. Both are lines in a
-transformed space, so one ``Curve`` type holds either, and two curves cross exactly where their
-lines do (see crossover.py).
+Accuracy: a logistic regression of correctness on log(size) when it fits the measured points, else a
+monotone (isotonic) fit. The choice is made per solver by a lack-of-fit test: the logistic's binomial
+deviance against the saturated model (one rate per measured size), divided by the overdispersion the
+clustering causes, is compared with chi-square on (sizes - 2) degrees of freedom; p < ``FIT_ALPHA``
+means the two-parameter logistic misses the data (e.g. a plateau at 1.0 and then a fall), and the
+monotone fit is used. ``Curve.fit_check`` keeps the numbers so the report can show the check.
 
-Speed: logistic regression only needs, per distinct size, how many questions were asked and how
-many were answered correctly, so each bootstrap resample is a (C,) vector of cluster counts times a
-(C, sizes) table of per-cluster totals. All resamples are fitted at once by a vectorised Newton/IRLS
-on 2x2 systems, warm-started at the full-data fit. A tiny ridge penalty keeps coefficients finite
-under perfect separation (e.g. a solver that is always right at small sizes and always wrong at
-large ones).
+Cost: the mean cost per question at each measured size, joined linearly in log-log space (prompt cost
+is flat for RAG and grows then saturates at the window for full context: no single line fits both).
+
+Every curve lives on one shared grid of sizes (the measured sizes are grid points), and every
+resample's curve is evaluated on it, so crossovers and effective lengths of any curve kind are read
+off the same (B, grid) arrays. Bands are bootstrap-t on the link scale (logit or log): the estimate
+plus or minus t(C-1) times the bootstrap standard deviation, which keeps them inside the possible range
+and around the estimate; with fewer than ``MIN_CLUSTERS`` clusters a bootstrap has too few distinct
+resamples, so no band is drawn (``Curve.band_note`` says why).
+
+Speed: the fits only need per-cluster totals at each size, so a resample is a (C,) vector of cluster
+counts times a (C, sizes) table; logistic fits of all resamples run at once by vectorised IRLS.
 """
 
 from __future__ import annotations
@@ -21,34 +29,49 @@ from typing import NamedTuple
 
 import numpy as np
 import polars as pl
-from scipy.special import expit
+from scipy import stats as sps
+from scipy.special import expit, logit
 
-from memcurve.evals.analysis.stats.intervals import as_scores
+from memcurve.evals.analysis.stats.intervals import as_scores, t_critical
 from memcurve.evals.analysis.stats.resample import (
     Resampling,
     StatsError,
     check_level,
     encode_clusters,
-    percentile_interval,
 )
 
 RIDGE = 1e-3  # penalty on standardised coefficients; negligible unless the data are separable
-GRID_POINTS = 50
+GRID_POINTS = 120
+MIN_CLUSTERS = 10  # below this a cluster bootstrap has too few distinct resamples for a band or interval
+FIT_ALPHA = 0.05  # lack-of-fit p-value below which the logistic is rejected for the monotone fit
+
+
+@dataclass(frozen=True)
+class FitCheck:
+    """Why a curve model was chosen: the logistic's lack of fit at the measured sizes."""
+
+    model: str  # "logistic" or "monotone"
+    deviance: float  # logistic binomial deviance against one rate per size
+    dispersion: float  # overdispersion from clustering (>= 1) that the deviance is divided by
+    df: int
+    p_value: float  # NaN when df = 0 (two sizes: the logistic passes through both points)
+    max_gap: float  # largest |chosen fit - measured rate| over the measured sizes
+    logistic_max_gap: float
 
 
 @dataclass(frozen=True)
 class Curve:
     """A fitted curve ``kind`` ("accuracy" or "cost") of one solver against size.
 
-    ``intercept``/``slope`` are on log(size): logit(p) = a + b log s, or log(cost) = a + b log s.
-    ``boot`` holds one (intercept, slope) row per bootstrap resample (NaN where a resample has no
-    data for this solver); curves with the same ``resampling`` were fitted on identical resamples.
+    ``estimate``/``low``/``high`` are on ``grid`` (NaN outside this solver's measured range, and the band
+    is NaN when there are too few clusters); ``boot`` is (B, grid): the curve of every resample, NaN where
+    a resample has no data for this solver. Curves with equal ``resampling`` saw identical resamples.
+    ``intercept``/``slope`` are the logistic's (logit p = a + b log s), NaN for other models.
     """
 
     label: str
     kind: str
-    intercept: float
-    slope: float
+    model: str
     size_min: float
     size_max: float
     n: int
@@ -60,16 +83,30 @@ class Curve:
     high: np.ndarray
     boot: np.ndarray | None = field(default=None, repr=False)
     resampling: Resampling | None = None
+    intercept: float = float("nan")
+    slope: float = float("nan")
+    measured_sizes: np.ndarray | None = field(default=None, repr=False)
+    measured: np.ndarray | None = field(default=None, repr=False)  # rate (or mean cost) at each measured size
+    fit_check: FitCheck | None = None
+    band_note: str = ""
+
+    @property
+    def has_band(self) -> bool:
+        return bool(np.isfinite(self.low).any())
 
     def value(self, sizes) -> np.ndarray:
-        """Fitted accuracy (probability) or cost at ``sizes``."""
-        eta = self.intercept + self.slope * np.log(np.asarray(sizes, dtype=float))
-        return expit(eta) if self.kind == "accuracy" else np.exp(eta)
+        """Fitted accuracy (probability) or cost at ``sizes`` (interpolated on the grid in log size)."""
+        s = np.log(np.asarray(sizes, dtype=float))
+        ok = np.isfinite(self.estimate)
+        y = self.estimate[ok] if self.kind == "accuracy" else np.log(self.estimate[ok])
+        out = np.interp(s, np.log(self.grid[ok]), y)
+        return out if self.kind == "accuracy" else np.exp(out)
 
     def to_frame(self) -> pl.DataFrame:
-        """Grid, fitted value and band as a polars frame (for plots and reports)."""
-        return pl.DataFrame({"solver": [self.label] * self.grid.size, "size": self.grid,
-                             "estimate": self.estimate, "low": self.low, "high": self.high})
+        """Grid, fitted value and band as a polars frame (for plots and reports), inside the measured range."""
+        ok = np.isfinite(self.estimate)
+        return pl.DataFrame({"solver": [self.label] * int(ok.sum()), "size": self.grid[ok],
+                             "estimate": self.estimate[ok], "low": self.low[ok], "high": self.high[ok]})
 
 
 def curves_to_frame(curves: dict[str, Curve]) -> pl.DataFrame:
@@ -134,6 +171,31 @@ def fit_logistic(x, y, weights=None, ridge: float = RIDGE) -> tuple[float, float
     return float(b[0] - slope * centre), float(slope)
 
 
+def isotonic(y: np.ndarray, w: np.ndarray, increasing: bool) -> np.ndarray:
+    """Weighted least-squares monotone fit (pool adjacent violators); zero-weight points take neighbours."""
+    y, w = np.asarray(y, float), np.asarray(w, float)
+    sign = 1.0 if increasing else -1.0
+    keep = w > 0
+    if not keep.any():
+        return np.full(y.size, np.nan)
+    vals, weights, counts = [], [], []
+    for v, wt in zip(sign * y[keep], w[keep]):
+        vals.append(v)
+        weights.append(wt)
+        counts.append(1)
+        while len(vals) > 1 and vals[-2] > vals[-1]:
+            wt2 = weights[-2] + weights[-1]
+            vals[-2] = (vals[-2] * weights[-2] + vals[-1] * weights[-1]) / wt2
+            weights[-2] = wt2
+            counts[-2] += counts[-1]
+            del vals[-1], weights[-1], counts[-1]
+    fitted = sign * np.repeat(vals, counts)
+    if keep.all():
+        return fitted
+    idx = np.flatnonzero(keep)
+    return np.interp(np.arange(y.size), idx, fitted)
+
+
 # --------------------------------------------------------------------------- frame plumbing
 
 
@@ -161,57 +223,126 @@ def _prepare(frame: pl.DataFrame, solver: str, size: str, value: str, cluster: s
     return data, codes, c, key
 
 
-def _grid(lo: float, hi: float, points: int) -> np.ndarray:
-    return np.geomspace(lo, hi, points) if hi > lo else np.array([lo])
-
-
-def _finish(label, kind, a, b, size_lo, size_hi, n, n_clusters, level, grid, boot, resampling) -> Curve:
-    eta = a + b * np.log(grid)
-    eta_boot = boot[:, :1] + boot[:, 1:] * np.log(grid)[None, :]
-    link = expit if kind == "accuracy" else np.exp
-    low, high = percentile_interval(link(eta_boot), level)
-    return Curve(label, kind, float(a), float(b), float(size_lo), float(size_hi), int(n), int(n_clusters),
-                 level, grid, link(eta), low, high, boot, resampling)
+def shared_grid(sizes: np.ndarray, points: int = GRID_POINTS) -> np.ndarray:
+    """Log-spaced sizes from the smallest to the largest measured, with every measured size included."""
+    sizes = np.unique(np.asarray(sizes, dtype=float))
+    if sizes.size == 1:
+        return sizes
+    return np.unique(np.concatenate([np.geomspace(sizes[0], sizes[-1], points), sizes]))
 
 
 def _solvers(data: pl.DataFrame, solver: str) -> list:
     return sorted(data[solver].unique().drop_nulls().to_list())
 
 
-class _SolverCells(NamedTuple):
-    """One solver's data reduced to what a logistic fit needs, per cluster and distinct size."""
+class _Cells(NamedTuple):
+    """One solver's data reduced to per-cluster totals at each distinct size."""
 
     name: str
-    x: np.ndarray  # (U,) distinct log sizes
-    z: np.ndarray  # (U,) standardised: (x - centre) / spread
-    centre: float
-    spread: float
-    n_cells: np.ndarray  # (C, U) questions per cluster and size
-    k_cells: np.ndarray  # (C, U) correct answers per cluster and size
-    full: np.ndarray  # (1, 2) standardised full-data fit, the warm start for resamples
+    sizes: np.ndarray  # (U,) distinct sizes
+    n_cells: np.ndarray  # (C, U) rows per cluster and size
+    k_cells: np.ndarray  # (C, U) sum of the value per cluster and size
     n: int
     n_clusters: int
 
-    def unstandardise(self, beta: np.ndarray) -> np.ndarray:
-        """(B, 2) coefficients on z -> (intercept, slope) on log size."""
-        slope = beta[:, 1] / self.spread
-        return np.column_stack([beta[:, 0] - slope * self.centre, slope])
 
-
-def _logistic_cells(data, solver, name, size, score, codes, c, ridge) -> _SolverCells:
+def _cells(data, solver, name, size, value, codes, c) -> _Cells:
     mask = (data[solver] == name).to_numpy()
-    xu, inv = np.unique(np.log(data[size].to_numpy()[mask]), return_inverse=True)
-    cell = codes[mask] * xu.size + inv
-    n_cells = np.bincount(cell, minlength=c * xu.size).reshape(c, xu.size).astype(float)
-    k_cells = np.bincount(cell, weights=data[score].to_numpy()[mask], minlength=c * xu.size).reshape(c, xu.size)
-    centre, spread = _standardise(xu, n_cells.sum(0))
-    z = (xu - centre) / spread
-    full = _irls(z, k_cells.sum(0)[None], n_cells.sum(0)[None], np.zeros((1, 2)), ridge)
-    return _SolverCells(name, xu, z, centre, spread, n_cells, k_cells, full, int(mask.sum()),
-                        int(np.unique(codes[mask]).size))
+    su, inv = np.unique(data[size].to_numpy()[mask], return_inverse=True)
+    cell = codes[mask] * su.size + inv
+    n_cells = np.bincount(cell, minlength=c * su.size).reshape(c, su.size).astype(float)
+    k_cells = np.bincount(cell, weights=data[value].to_numpy()[mask], minlength=c * su.size).reshape(c, su.size)
+    return _Cells(name, su, n_cells, k_cells, int(mask.sum()), int(np.unique(codes[mask]).size))
+
+
+def _on_grid(sizes: np.ndarray, values: np.ndarray, grid: np.ndarray, log_values: bool) -> np.ndarray:
+    """(B, U) values at measured sizes -> (B, G), linear in log size (and log value for costs)."""
+    xs, xg = np.log(sizes), np.log(grid)
+    out = np.full((values.shape[0], grid.size), np.nan)
+    inside = (grid >= sizes[0] * (1 - 1e-12)) & (grid <= sizes[-1] * (1 + 1e-12))
+    for i, row in enumerate(values):
+        ok = np.isfinite(row)
+        if not ok.any():
+            continue
+        y = np.log(np.maximum(row[ok], 1e-300)) if log_values else row[ok]
+        v = np.interp(xg[inside], xs[ok], y)
+        out[i, inside] = np.exp(v) if log_values else v
+    return out
+
+
+def _band(estimate: np.ndarray, boot: np.ndarray, level: float, n_clusters: int, kind: str,
+          floor_sd: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Bootstrap-t band on the link scale: link(est) +/- t(C-1) * sd over resamples, mapped back."""
+    if kind == "accuracy":
+        eps = 1e-4
+        to, back = (lambda p: logit(np.clip(p, eps, 1 - eps))), expit
+    else:
+        to, back = (lambda c: np.log(np.maximum(c, 1e-300))), np.exp
+    with np.errstate(invalid="ignore"):
+        sd = np.nanstd(to(boot), axis=0, ddof=1)
+    if floor_sd is not None:
+        sd = np.fmax(sd, floor_sd)
+    half = t_critical(level, n_clusters - 1) * sd
+    centre = to(estimate)
+    low, high = back(centre - half), back(centre + half)
+    if kind == "accuracy":  # the clip above must not push the band off an estimate of exactly 0 or 1
+        low, high = np.minimum(low, estimate), np.maximum(high, estimate)
+    return low, high
 
 
 # --------------------------------------------------------------------------- accuracy curves
+
+
+def _logistic_at(cells: _Cells, n_b: np.ndarray, k_b: np.ndarray, ridge: float) -> tuple[np.ndarray, np.ndarray]:
+    """Logistic fits of (B, U) totals -> (B, 2) (intercept, slope on log size) and (B, U) fitted rates."""
+    x = np.log(cells.sizes)
+    centre, spread = _standardise(x, np.maximum(cells.n_cells.sum(0), 1e-12))
+    z = (x - centre) / spread
+    start = _irls(z, cells.k_cells.sum(0)[None], cells.n_cells.sum(0)[None], np.zeros((1, 2)), ridge)
+    beta = _irls(z, k_b, n_b, np.repeat(start, n_b.shape[0], axis=0), ridge)
+    slope = beta[:, 1] / spread
+    coef = np.column_stack([beta[:, 0] - slope * centre, slope])
+    return coef, expit(coef[:, :1] + coef[:, 1:] * x[None, :])
+
+
+def _deviance(k: np.ndarray, n: np.ndarray, p: np.ndarray) -> float:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        a = np.where(k > 0, k * np.log(k / (n * p)), 0.0)
+        b = np.where(n - k > 0, (n - k) * np.log((n - k) / (n * (1 - p))), 0.0)
+    return float(2 * np.nansum(a + b))
+
+
+def _dispersion(cells: _Cells) -> float:
+    """Cluster-level variance of the per-size rates over their binomial variance (>= 1)."""
+    n, k = cells.n_cells.sum(0), cells.k_cells.sum(0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = np.where(n > 0, k / n, 0.0)
+        between = ((cells.k_cells - cells.n_cells * rate) ** 2).sum()
+        binomial = (n * rate * (1 - rate)).sum()
+        c = cells.n_clusters
+        ratio = between / binomial * (c / (c - 1) if c > 1 else 1.0)
+    return float(ratio) if np.isfinite(ratio) and ratio > 1 else 1.0
+
+
+def _fit_check(cells: _Cells, logistic_rates: np.ndarray) -> FitCheck:
+    n, k = cells.n_cells.sum(0), cells.k_cells.sum(0)
+    rate = k / np.maximum(n, 1e-12)
+    dev = _deviance(k, n, np.clip(logistic_rates, 1e-12, 1 - 1e-12))
+    disp = _dispersion(cells)
+    df = max(int((n > 0).sum()) - 2, 0)
+    p = float(sps.chi2.sf(dev / disp, df)) if df > 0 else float("nan")
+    model = "monotone" if df > 0 and p < FIT_ALPHA else "logistic"
+    logistic_gap = float(np.max(np.abs(logistic_rates - rate)))
+    if model == "logistic":
+        gap = logistic_gap
+    else:
+        increasing = _increasing(logistic_rates)
+        gap = float(np.max(np.abs(isotonic(rate, n, increasing) - rate)))
+    return FitCheck(model, dev, disp, df, p, gap, logistic_gap)
+
+
+def _increasing(rates: np.ndarray) -> bool:
+    return bool(rates[-1] >= rates[0])
 
 
 def accuracy_curves(
@@ -226,50 +357,85 @@ def accuracy_curves(
     level: float = 0.95,
     grid_points: int = GRID_POINTS,
     ridge: float = RIDGE,
+    model: str = "auto",
 ) -> dict[str, Curve]:
-    """Logistic accuracy curve with a pointwise cluster-bootstrap band for every solver.
+    """Accuracy curve per solver (logistic or monotone, see the module docstring) with a band.
 
     All solvers are fitted on the same resamples of the same clusters, so any two curves can be
-    compared (``crossover``). The default cluster is the persona: histories of one persona are
-    nested across sizes and share their questions, so sizes are not independent within a persona.
-    Unscored rows (null/NaN score) are dropped. Work and memory grow with clusters x distinct sizes,
-    so bin a continuous size (e.g. history tokens) into a few dozen values first.
+    compared (``crossover``). The default cluster is the persona: histories of one persona are nested
+    across sizes and share their questions. ``model`` forces "logistic" or "monotone". Unscored rows
+    (null/NaN score) are dropped. Work grows with clusters x distinct sizes, so bin a continuous size
+    (e.g. history tokens) into a few dozen values first.
     """
     check_level(level)
+    if model not in ("auto", "logistic", "monotone"):
+        raise StatsError(f"curve model must be auto, logistic or monotone, got {model!r}")
     keep = pl.col(score).is_not_null() & pl.col(score).is_not_nan()
     data, codes, c, key = _prepare(frame, solver, size, score, cluster, keep)
-    grid = _grid(float(data[size].min()), float(data[size].max()), grid_points)
+    grid = shared_grid(data[size].to_numpy(), grid_points)
     resampling = Resampling(c, n_resamples, seed, key)
+    parts = [_cells(data, solver, name, size, score, codes, c) for name in _solvers(data, solver)]
+    checks = {}
+    for part in parts:
+        _, rates = _logistic_at(part, part.n_cells.sum(0)[None], part.k_cells.sum(0)[None], ridge)
+        check = _fit_check(part, rates[0])
+        if model != "auto":
+            check = FitCheck(model, *list(vars(check).values())[1:])
+        checks[part.name] = (check, _increasing(rates[0]))
 
-    parts = [_logistic_cells(data, solver, name, size, score, codes, c, ridge) for name in _solvers(data, solver)]
+    def at_sizes(part: _Cells, n_b: np.ndarray, k_b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(B, U) fitted rates at the measured sizes and (B, 2) logistic coefficients (NaN if monotone)."""
+        check, increasing = checks[part.name]
+        if check.model == "logistic":
+            coef, rates = _logistic_at(part, n_b, k_b, ridge)
+        else:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                raw = k_b / n_b
+            rates = np.stack([isotonic(r, w, increasing) for r, w in zip(raw, n_b)])
+            coef = np.full((n_b.shape[0], 2), np.nan)
+        rates[n_b.sum(1) == 0] = np.nan
+        return rates, coef
 
-    def fit_all(w: np.ndarray) -> np.ndarray:
-        out = []
-        for part in parts:
-            n_b, k_b = w @ part.n_cells, w @ part.k_cells
-            beta = _irls(part.z, k_b, n_b, np.repeat(part.full, w.shape[0], axis=0), ridge)
-            coef = part.unstandardise(beta)
-            coef[n_b.sum(1) == 0] = np.nan
-            out.append(coef)
-        return np.concatenate(out, axis=1)
-
-    boots = resampling.map(fit_all)
+    few = c < MIN_CLUSTERS
+    boots = {p.name: [] for p in parts}
+    if not few:
+        for w in resampling.counts():
+            for part in parts:
+                rates, _ = at_sizes(part, w @ part.n_cells, w @ part.k_cells)
+                boots[part.name].append(_on_grid(part.sizes, rates, grid, log_values=False))
     curves = {}
-    for i, part in enumerate(parts):
-        a, b = part.unstandardise(part.full)[0]
-        curves[part.name] = _finish(part.name, "accuracy", a, b, np.exp(part.x[0]), np.exp(part.x[-1]), part.n,
-                                    part.n_clusters, level, grid, boots[:, 2 * i:2 * i + 2], resampling)
+    for part in parts:
+        n_u, k_u = part.n_cells.sum(0), part.k_cells.sum(0)
+        rates, coef = at_sizes(part, n_u[None], k_u[None])
+        estimate = _on_grid(part.sizes, rates, grid, log_values=False)[0]
+        check, _ = checks[part.name]
+        if few:
+            boot = None
+            low = high = np.full(grid.size, np.nan)
+            note = (f"no band: {c} cluster(s) to resample, a bootstrap needs at least {MIN_CLUSTERS} "
+                    f"(generate more personas)")
+        else:
+            boot = np.concatenate(boots[part.name], axis=0)
+            n_eff = _on_grid(part.sizes, (n_u / check.dispersion)[None], grid, log_values=True)[0]
+            p = np.clip(estimate, 0.5 / np.maximum(n_eff, 1), 1 - 0.5 / np.maximum(n_eff, 1))
+            floor = 1.0 / np.sqrt(np.maximum(n_eff, 1) * p * (1 - p))
+            low, high = _band(estimate, boot, level, part.n_clusters, "accuracy", floor)
+            note = ""
+        curves[part.name] = Curve(
+            part.name, "accuracy", check.model, float(part.sizes[0]), float(part.sizes[-1]), part.n,
+            part.n_clusters, level, grid, estimate, low, high, boot, resampling, float(coef[0, 0]),
+            float(coef[0, 1]), part.sizes, k_u / np.maximum(n_u, 1e-12), check, note)
     return curves
 
 
 def accuracy_curve(sizes, correct, clusters=None, *, label: str = "solver", n_resamples: int = 2000,
-                   seed: int = 0, level: float = 0.95, grid_points: int = GRID_POINTS) -> Curve:
+                   seed: int = 0, level: float = 0.95, grid_points: int = GRID_POINTS, model: str = "auto") -> Curve:
     """``accuracy_curves`` for one solver given plain arrays."""
     frame = pl.DataFrame({"solver": [label] * len(as_scores(sizes)), "size": as_scores(sizes),
                           "correct": as_scores(correct),
                           "cluster": np.arange(len(as_scores(sizes))) if clusters is None else np.asarray(clusters)})
     return accuracy_curves(frame, cluster="cluster", n_resamples=n_resamples, seed=seed, level=level,
-                           grid_points=grid_points)[label]
+                           grid_points=grid_points, model=model)[label]
 
 
 # --------------------------------------------------------------------------- cost curves
@@ -287,41 +453,54 @@ def cost_curves(
     level: float = 0.95,
     grid_points: int = GRID_POINTS,
 ) -> dict[str, Curve]:
-    """Log-log least-squares cost curve with a cluster-bootstrap band for every solver.
+    """Mean cost per question at each measured size, joined in log-log space, with a band per solver.
 
-    The fit describes the typical (geometric-mean) cost per question; rows with a missing or
-    non-positive cost are dropped (a free answer has no logarithm). Resampled fits use per-cluster
-    sums of 1, x, y, x^2 and xy, so each resample is one matrix product.
+    Rows with a missing or non-positive cost are dropped (a free answer has no logarithm).
     """
     check_level(level)
     keep = pl.col(cost).is_not_null() & pl.col(cost).is_not_nan() & (pl.col(cost) > 0)
     data, codes, c, key = _prepare(frame, solver, size, cost, cluster, keep)
-    grid = _grid(float(data[size].min()), float(data[size].max()), grid_points)
+    grid = shared_grid(data[size].to_numpy(), grid_points)
     resampling = Resampling(c, n_resamples, seed, key)
-
-    parts = []
-    for name in _solvers(data, solver):
-        mask = (data[solver] == name).to_numpy()
-        x = np.log(data[size].to_numpy()[mask])
-        y = np.log(data[cost].to_numpy()[mask])
-        moments = np.column_stack([np.ones_like(x), x, y, x * x, x * y])
-        sums = np.stack([np.bincount(codes[mask], weights=moments[:, j], minlength=c) for j in range(5)], 1)
-        parts.append((name, x.min(), x.max(), sums, int(mask.sum()), int(np.unique(codes[mask]).size)))
-
-    def line(m: np.ndarray) -> np.ndarray:
-        """Least squares from moments; a single distinct size gives a flat line (like the ridge logistic)."""
-        n, sx, sy, sxx, sxy = m.T
-        with np.errstate(invalid="ignore", divide="ignore"):
-            spread = n * sxx - sx * sx
-            slope = np.where(spread > 1e-9 * n * n, (n * sxy - sx * sy) / spread, 0.0)
-            coef = np.column_stack([(sy - slope * sx) / n, slope])
-        coef[n == 0] = np.nan
-        return coef
-
-    boots = resampling.map(lambda w: np.concatenate([line(w @ p[3]) for p in parts], axis=1))
+    parts = [_cells(data, solver, name, size, cost, codes, c) for name in _solvers(data, solver)]
+    few = c < MIN_CLUSTERS
+    boots = {p.name: [] for p in parts}
+    if not few:
+        for w in resampling.counts():
+            for part in parts:
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    means = (w @ part.k_cells) / (w @ part.n_cells)
+                boots[part.name].append(_on_grid(part.sizes, means, grid, log_values=True))
     curves = {}
-    for i, (name, xlo, xhi, sums, n, n_cl) in enumerate(parts):
-        a, b = line(sums.sum(0)[None])[0]
-        curves[name] = _finish(name, "cost", a, b, np.exp(xlo), np.exp(xhi), n, n_cl, level, grid,
-                               boots[:, 2 * i:2 * i + 2], resampling)
+    for part in parts:
+        means = part.k_cells.sum(0) / part.n_cells.sum(0)
+        estimate = _on_grid(part.sizes, means[None], grid, log_values=True)[0]
+        if few:
+            boot, low, high = None, np.full(grid.size, np.nan), np.full(grid.size, np.nan)
+            note = f"no band: {c} cluster(s) to resample, a bootstrap needs at least {MIN_CLUSTERS}"
+        else:
+            boot = np.concatenate(boots[part.name], axis=0)
+            low, high = _band(estimate, boot, level, part.n_clusters, "cost")
+            note = ""
+        curves[part.name] = Curve(part.name, "cost", "log-log interpolation", float(part.sizes[0]),
+                                  float(part.sizes[-1]), part.n, part.n_clusters, level, grid, estimate, low, high,
+                                  boot, resampling, measured_sizes=part.sizes, measured=means, band_note=note)
     return curves
+
+
+def log_bins(values, max_bins: int = 12) -> np.ndarray:
+    """Each positive value replaced by the geometric mean of its log-spaced bin (at most ``max_bins``).
+
+    Curves against a continuous length (history tokens) need a few distinct x values per cluster;
+    values that are already few (at most ``max_bins`` distinct) are returned unchanged.
+    """
+    v = as_scores(values)
+    if (v <= 0).any() or not np.isfinite(v).all():
+        raise StatsError("log_bins needs positive finite values")
+    if np.unique(v).size <= max_bins:
+        return v
+    edges = np.geomspace(v.min(), v.max(), max_bins + 1)
+    idx = np.clip(np.searchsorted(edges, v, side="right") - 1, 0, max_bins - 1)
+    logs = np.log(v)
+    means = np.bincount(idx, weights=logs, minlength=max_bins) / np.maximum(np.bincount(idx, minlength=max_bins), 1)
+    return np.exp(means[idx])

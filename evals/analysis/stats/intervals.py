@@ -160,3 +160,61 @@ def cluster_bootstrap_ratio_ci(
     est = float(num.sum() / den.sum()) if den.sum() else float("nan")
     return MeanInterval(est, float(low), float(high), float(np.nanstd(draws, ddof=1)), int(num.size), c, level,
                         "cluster-bootstrap")
+
+
+# --------------------------------------------------------------------------- design-effect intervals
+
+FEW_CLUSTERS = 10  # below this the design effect cannot be estimated; its worst case is used instead
+
+
+def max_design_effect(cluster_sizes) -> float:
+    """Design effect when every question of a cluster agrees (ICC = 1): sum m_c^2 / n."""
+    m = np.asarray(cluster_sizes, dtype=float)
+    return float((m * m).sum() / m.sum()) if m.sum() else 1.0
+
+
+def estimated_design_effect(clustered_var: float, independent_var: float, cluster_sizes) -> tuple[float, str]:
+    """(design effect, how it was set): the clustered over the independent variance of the mean, clamped
+    to [1, its worst case]; the worst case itself with fewer than FEW_CLUSTERS clusters or no variance."""
+    worst = max_design_effect(cluster_sizes)
+    c = np.asarray(cluster_sizes).size
+    if c < FEW_CLUSTERS:
+        return worst, f"worst-case design effect: {c} cluster(s) are too few to estimate it"
+    if not independent_var > 0 or not np.isfinite(clustered_var):
+        return worst, "worst-case design effect: no variance to estimate it from"
+    return float(np.clip(clustered_var / independent_var, 1.0, worst)), "estimated design effect"
+
+
+def clopper_pearson(successes, n, level: float = 0.95):
+    """Exact (Clopper-Pearson) interval; accepts a fractional effective n and successes (beta quantiles)."""
+    k, n = np.asarray(successes, dtype=float), np.asarray(n, dtype=float)
+    alpha = 1.0 - check_level(level)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        low = np.where(k <= 0, 0.0, sps.beta.ppf(alpha / 2, np.maximum(k, 1e-12), n - k + 1))
+        high = np.where(k >= n, 1.0, sps.beta.ppf(1 - alpha / 2, k + 1, np.maximum(n - k, 1e-12)))
+    low = np.where(n > 0, low, np.nan)
+    high = np.where(n > 0, high, np.nan)
+    return (float(low), float(high)) if low.ndim == 0 else (low, high)
+
+
+def effective_n_interval(scores, clusters=None, level: float = 0.95) -> MeanInterval:
+    """Accuracy interval valid for clustered 0/1 scores at any number of clusters.
+
+    Clopper-Pearson on the effective sample size n / design effect (Kish). The design effect is
+    estimated from the clustered variance when there are at least FEW_CLUSTERS clusters, and set to its
+    worst case (every question of a history agreeing) below that, so the interval stays valid, inside
+    [0, 1], around the estimate and never of zero width: two histories answered perfectly give [0.16, 1],
+    not [1, 1].
+    """
+    s = as_scores(scores)
+    if s.size == 0:
+        return MeanInterval(float("nan"), float("nan"), float("nan"), float("nan"), 0, 0, level, "none")
+    codes, c = encode_clusters(clusters, s.size)
+    sizes = np.bincount(codes, minlength=c)
+    mean = float(s.mean())
+    se = clustered_se(s, clusters) if c >= 2 else float("nan")
+    deff, how = estimated_design_effect(se * se, mean * (1 - mean) / s.size, sizes)
+    n_eff = s.size / deff
+    low, high = clopper_pearson(mean * n_eff, n_eff, level)
+    return MeanInterval(mean, low, high, se, int(s.size), int(c), level,
+                        f"Clopper-Pearson, n_eff={n_eff:.1f} ({how})")

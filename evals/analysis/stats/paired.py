@@ -3,6 +3,14 @@
 Pairing removes the between-question variance that both solvers share (Miller 2024, section 4):
 we analyse d_i = a_i - b_i with a clustered SE, report the correlation of a and b (why pairing helps),
 and for 0/1 scores McNemar's exact test, a two-sided binomial test on the discordant pairs.
+
+The interval for 0/1 scores is Newcombe's hybrid score interval for a paired difference (Newcombe 1998,
+Statistics in Medicine 17:2635, method 10) built from Clopper-Pearson intervals of the two accuracies at
+the effective sample size n / design effect, where the design effect is that of d (clustered over
+independent variance, at least FEW_CLUSTERS clusters) or its worst case (sum m_c^2 / n) with fewer
+clusters or no discordant pairs. It lies in [-1, 1], contains the difference and never has zero width,
+unlike a clustered t interval on 2 clusters (1 degree of freedom: [-2.1, +2.0]) or on clusters whose
+discordant pairs cancel ([0, 0]). Non-0/1 scores keep the clustered t interval.
 """
 
 from __future__ import annotations
@@ -13,7 +21,14 @@ import numpy as np
 import polars as pl
 from scipy import stats as sps
 
-from memcurve.evals.analysis.stats.intervals import as_scores, clt_se, clustered_se, t_critical
+from memcurve.evals.analysis.stats.intervals import (
+    as_scores,
+    clopper_pearson,
+    clt_se,
+    clustered_se,
+    estimated_design_effect,
+    t_critical,
+)
 from memcurve.evals.analysis.stats.resample import StatsError, check_level, encode_clusters
 
 
@@ -42,11 +57,13 @@ class PairedComparison:
     a_only: int | None  # A right, B wrong (None when scores are not 0/1)
     b_only: int | None
     mcnemar_p: float | None
+    method: str = "clustered t"
+    n_eff: float = float("nan")
 
     @property
     def sentence(self) -> str:
         pct = round(self.level * 100)
-        text = (f"A - B = {self.difference:+.3f} ({pct}% CI {self.ci_low:+.3f} to {self.ci_high:+.3f}; "
+        text = (f"A - B = {self.difference:+.3f} ({pct}% CI {self.ci_low:+.3f} to {self.ci_high:+.3f}, {self.method}; "
                 f"n={self.n} in {self.n_clusters} clusters, r={self.correlation:.2f})")
         if self.mcnemar_p is not None:
             text += f"; McNemar exact p={self.mcnemar_p:.3g} ({self.a_only} vs {self.b_only} discordant)"
@@ -73,14 +90,43 @@ def paired_comparison(a, b, clusters=None, level: float = 0.95, small_sample: bo
         se, df = clustered_se(d, clusters, small_sample), c - 1
     diff = float(d.mean())
     half = t_critical(level, df) * se
+    low, high, method, n_eff = diff - half, diff + half, "clustered t", float("nan")
     with np.errstate(invalid="ignore", divide="ignore"):
         corr = float(np.corrcoef(a, b)[0, 1]) if a.size > 1 and a.std() > 0 and b.std() > 0 else float("nan")
     binary = bool(np.isin(a, (0.0, 1.0)).all() and np.isin(b, (0.0, 1.0)).all())
     a_only = int(np.sum((a == 1) & (b == 0))) if binary else None
     b_only = int(np.sum((a == 0) & (b == 1))) if binary else None
     p = mcnemar_exact(a_only, b_only) if binary else None
+    if binary:
+        codes, c = encode_clusters(clusters, a.size)
+        deff, how = estimated_design_effect(se * se, float(np.var(d, ddof=1)) / a.size if a.size > 1 else 0.0,
+                                            np.bincount(codes, minlength=c))
+        n_eff = a.size / deff
+        low, high = newcombe_paired(a, b, n_eff, level)
+        method = f"Newcombe paired score, n_eff={n_eff:.1f} ({how})"
     return PairedComparison(int(a.size), int(c), float(a.mean()), float(b.mean()), diff, float(se),
-                            diff - half, diff + half, level, corr, a_only, b_only, p)
+                            low, high, level, corr, a_only, b_only, p, method, n_eff)
+
+
+def newcombe_paired(a: np.ndarray, b: np.ndarray, n_eff: float, level: float) -> tuple[float, float]:
+    """Newcombe's method 10 for p_a - p_b on paired 0/1 scores, its margins' intervals at ``n_eff``."""
+    n = a.size
+    both = float(np.sum((a == 1) & (b == 1)))
+    a_only = float(np.sum((a == 1) & (b == 0)))
+    b_only = float(np.sum((a == 0) & (b == 1)))
+    neither = n - both - a_only - b_only
+    p1, p2 = a.mean(), b.mean()
+    l1, u1 = clopper_pearson(p1 * n_eff, n_eff, level)
+    l2, u2 = clopper_pearson(p2 * n_eff, n_eff, level)
+    margins = (both + a_only) * (b_only + neither) * (both + b_only) * (a_only + neither)
+    cross = both * neither - a_only * b_only
+    if cross > 0:  # Newcombe's continuity correction of phi
+        cross = max(cross - n / 2.0, 0.0)
+    phi = cross / np.sqrt(margins) if margins > 0 else 0.0
+    diff = p1 - p2
+    down = (p1 - l1) ** 2 - 2 * phi * (p1 - l1) * (u2 - p2) + (u2 - p2) ** 2
+    up = (u1 - p1) ** 2 - 2 * phi * (u1 - p1) * (p2 - l2) + (p2 - l2) ** 2
+    return float(max(-1.0, diff - np.sqrt(max(down, 0.0)))), float(min(1.0, diff + np.sqrt(max(up, 0.0))))
 
 
 def _require(frame: pl.DataFrame, columns) -> None:
@@ -133,7 +179,7 @@ def compare_solvers(
         row = dict(zip(by, key))
         row.update(solver_a=a, solver_b=b, n=res.n, n_clusters=res.n_clusters, mean_a=res.mean_a,
                    mean_b=res.mean_b, difference=res.difference, se=res.se, ci_low=res.ci_low,
-                   ci_high=res.ci_high, correlation=res.correlation, a_only=res.a_only, b_only=res.b_only,
+                   ci_high=res.ci_high, ci_method=res.method, n_eff=res.n_eff, correlation=res.correlation, a_only=res.a_only, b_only=res.b_only,
                    mcnemar_p=res.mcnemar_p)
         rows.append(row)
     schema_hint = {"a_only": pl.Int64, "b_only": pl.Int64, "mcnemar_p": pl.Float64}

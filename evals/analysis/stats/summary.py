@@ -10,7 +10,13 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from memcurve.evals.analysis.stats.intervals import cluster_bootstrap_ratio_ci, t_critical, wilson_interval
+from memcurve.evals.analysis.stats.intervals import (
+    FEW_CLUSTERS,
+    clopper_pearson,
+    cluster_bootstrap_ratio_ci,
+    t_critical,
+    wilson_interval,
+)
 from memcurve.evals.analysis.stats.resample import StatsError, check_level
 
 
@@ -39,9 +45,12 @@ def summarise(
     """Accuracy per group with Wilson and clustered intervals.
 
     Columns: the ``by`` keys, n, n_clusters, accuracy, wilson_low, wilson_high, se_clt, se (clustered,
-    with Inspect's C/(C-1) factor unless ``small_sample=False``), ci_low, ci_high (t with C-1 df,
-    clipped to [0, 1]) and design_effect = (se / se_clt)^2. Wilson treats questions as independent;
-    the clustered interval does not. With ``cluster=None`` every row is its own cluster. Groups with
+    with Inspect's C/(C-1) factor unless ``small_sample=False``), ci_low, ci_high, ci_method, n_eff and
+    design_effect = (se / se_clt)^2. Wilson treats questions as independent. ci_low/ci_high are valid
+    for clustered 0/1 scores at any number of clusters: Clopper-Pearson on n_eff = n / design effect,
+    the design effect estimated from the clustered variance with at least FEW_CLUSTERS clusters and at
+    its worst case (sum m_c^2 / n, all questions of a cluster agreeing) below that or when the cell has
+    no variance (all right or all wrong). Non-0/1 scores get the clustered t interval. With ``cluster=None`` every row is its own cluster. Groups with
     fewer than two clusters get NaN standard errors. Rows are sorted by the keys.
     """
     check_level(level)
@@ -64,9 +73,9 @@ def summarise(
     deviations = (
         data.join(cells.select(*keys, "accuracy"), on=keys, how="left", nulls_equal=True)
         .group_by([*keys, cluster])
-        .agg(dev=(s - pl.col("accuracy")).sum())
+        .agg(dev=(s - pl.col("accuracy")).sum(), m=pl.len())
         .group_by(keys)
-        .agg(n_clusters=pl.len(), dev2=(pl.col("dev") ** 2).sum())
+        .agg(n_clusters=pl.len(), dev2=(pl.col("dev") ** 2).sum(), m2=(pl.col("m") ** 2).sum())
     )
     table = cells.join(deviations, on=keys, how="left", nulls_equal=True).sort(keys, nulls_last=True)
 
@@ -82,6 +91,15 @@ def summarise(
         half = t_critical(level, c - 1) * se
         se_clt = table["se_clt"].fill_null(np.nan).to_numpy()
         deff = (se / se_clt) ** 2
+        worst = table["m2"].to_numpy() / n  # every question of a cluster agreeing
+        estimated = np.clip(se * se / (acc * (1 - acc) / n), 1.0, worst)
+        usable = (c >= FEW_CLUSTERS) & np.isfinite(estimated) & (acc > 0) & (acc < 1)
+        used = np.where(usable, estimated, worst)
+        n_eff = n / used
+    ci_low, ci_high = clopper_pearson(acc * n_eff, n_eff, level) if binary else (acc - half, acc + half)
+    method = np.where(usable, "Clopper-Pearson on n/deff (deff estimated)",
+                      "Clopper-Pearson on n/deff (deff worst case: " + np.char.mod("%d", c) + " clusters)") \
+        if binary else np.full(n.size, "clustered t")
     stats = pl.DataFrame({
         "n": n.astype(np.int64),
         "n_clusters": c.astype(np.int64),
@@ -90,8 +108,10 @@ def summarise(
         "wilson_high": np.atleast_1d(high),
         "se_clt": se_clt,
         "se": se,
-        "ci_low": np.clip(acc - half, 0.0, 1.0) if binary else acc - half,
-        "ci_high": np.clip(acc + half, 0.0, 1.0) if binary else acc + half,
+        "ci_low": np.atleast_1d(ci_low),
+        "ci_high": np.atleast_1d(ci_high),
+        "ci_method": method,
+        "n_eff": n_eff,
         "design_effect": deff,
     })
     out = pl.concat([table.select(by), stats], how="horizontal") if by else stats

@@ -73,7 +73,14 @@ def test_cost_crossover_and_pairwise():
                                                              "oracle": (-10.0, 0.0)}, cost_sd=0.3, seed=6)
     curves = cost_curves(frame, n_resamples=300, seed=0)
     x = crossover(curves["full"], curves["rag"], unit="conv.")
-    assert x.found and x.kind == "cost" and x.low <= truth <= x.high
+    assert x.found and x.kind == "cost" and x.low < x.size < x.high and 7 < x.size < 9.5
+    covered = 0
+    for seed in range(20):  # nominal 95%: 18 of these 20 data sets cover the truth
+        data = simulate_results({"full": FULL, "rag": RAG}, personas=15, questions_per_persona=10,
+                                cost={"full": (-9.0, 1.0), "rag": (-7.0, 0.05)}, cost_sd=0.3, seed=seed)
+        y = crossover(*cost_curves(data, n_resamples=300, seed=0).values())
+        covered += y.found and y.low <= truth <= y.high
+    assert covered >= 17
     assert not x.a_leads_below  # RAG costs more at tiny sizes (retrieval overhead), full context later
     assert "rag is more expensive per question below it, full above" in x.sentence and "conv." in x.sentence
     pairs = pairwise_crossovers(curves)
@@ -95,7 +102,7 @@ def test_curves_without_a_common_size_range_report_no_crossover():
 
 
 def test_crossover_refuses_curves_from_different_resamples_or_kinds():
-    frame = simulate_results({"a": (0, 0), "b": (1, -0.2)}, personas=5, questions_per_persona=5,
+    frame = simulate_results({"a": (0, 0), "b": (1, -0.2)}, personas=10, questions_per_persona=5,
                              cost={"a": (-5, 1), "b": (-4, 0)}, seed=0)
     first, second = accuracy_curves(frame, n_resamples=20, seed=1), accuracy_curves(frame, n_resamples=20, seed=2)
     with pytest.raises(StatsError, match="same bootstrap resamples"):

@@ -62,11 +62,12 @@ def test_curves_share_resamples_are_deterministic_and_bands_cover_estimate():
         assert (c.low <= c.estimate + 1e-12).all() and (c.estimate <= c.high + 1e-12).all()
         assert c.grid[0] == pytest.approx(1) and c.grid[-1] == pytest.approx(300)
         assert (c.n, c.n_clusters) == (720, 12)
-        direct = fit_logistic(np.log(frame.filter(pl.col("solver") == name)["size"].to_numpy()),
-                              frame.filter(pl.col("solver") == name)["correct"])
-        assert (c.intercept, c.slope) == pytest.approx(direct, rel=1e-6)
+        if c.model == "logistic":
+            direct = fit_logistic(np.log(frame.filter(pl.col("solver") == name)["size"].to_numpy()),
+                                  frame.filter(pl.col("solver") == name)["correct"])
+            assert (c.intercept, c.slope) == pytest.approx(direct, rel=1e-6)
     table = one["full"].to_frame()
-    assert table.columns == ["solver", "size", "estimate", "low", "high"] and table.height == 50
+    assert table.columns == ["solver", "size", "estimate", "low", "high"] and table.height == one["full"].grid.size
 
 
 def test_unscored_rows_dropped_and_bad_columns_raise():
@@ -85,10 +86,12 @@ def test_cost_curve_recovers_log_log_line():
     frame = frame.with_columns(  # a free answer (no logarithm) is dropped from the fit
         pl.when(pl.int_range(pl.len()) == 0).then(0.0).otherwise(pl.col("cost_usd")).alias("cost_usd"))
     curves = cost_curves(frame, n_resamples=300, seed=0)
-    assert curves["full"].intercept == pytest.approx(-9.0, abs=0.05)
-    assert curves["full"].slope == pytest.approx(1.0, abs=0.02)
-    assert curves["rag"].slope == pytest.approx(0.1, abs=0.02)
-    assert curves["full"].n == frame.height // 2 - 1
     full = curves["full"]
-    assert full.value(100) == pytest.approx(math.exp(full.intercept + full.slope * math.log(100)), rel=1e-12)
-    assert (curves["rag"].low < curves["rag"].estimate).all()
+    assert curves["full"].n == frame.height // 2 - 1
+    # the curve passes through the mean cost at each measured size (lognormal noise: mean = exp(mu + sd^2/2))
+    sizes = np.array([1, 5, 10, 30, 100, 300])
+    assert full.value(sizes) == pytest.approx(np.exp(-9.0 + np.log(sizes) + 0.02), rel=0.05)
+    assert curves["rag"].value(sizes) == pytest.approx(np.exp(-7.0 + 0.1 * np.log(sizes) + 0.02), rel=0.05)
+    means = frame.filter((pl.col("solver") == "full") & (pl.col("size") == 30) & (pl.col("cost_usd") > 0))
+    assert full.value(30) == pytest.approx(means["cost_usd"].mean(), rel=1e-9)
+    assert (curves["rag"].low < curves["rag"].estimate).all() and (curves["rag"].estimate < curves["rag"].high).all()

@@ -40,8 +40,18 @@ def test_paired_comparison_small_example():
     var = ((1 - 2 * m) ** 2 * 2 + (-1 - 2 * m) ** 2 + (2 - 2 * m) ** 2) * 4 / 3
     assert res.se == pytest.approx(math.sqrt(var) / 8)
     assert res.se == pytest.approx(clustered_se(d, clusters))
-    t = sps.t.ppf(0.975, 3)
-    assert (res.ci_low, res.ci_high) == pytest.approx((m - t * res.se, m + t * res.se))
+    # 4 histories: worst-case design effect sum m^2 / n = 2, so Newcombe's interval on n_eff = 4
+    assert res.n_eff == pytest.approx(4.0) and "Newcombe" in res.method
+    assert -1 <= res.ci_low < m < res.ci_high <= 1
+    # Newcombe (1998) method 10 by hand: Clopper-Pearson margins at n_eff = 4, phi from the 2x2 table
+    # (both right 2, a only 4, b only 1, neither 1; AD - BC = 2 - 4 < 0, so no continuity correction)
+    beta = sps.beta.ppf
+    l1, u1 = beta(0.025, 3.0, 2.0), beta(0.975, 4.0, 1.0)  # p_a = 0.75: k = 3 of 4
+    l2, u2 = beta(0.025, 1.5, 3.5), beta(0.975, 2.5, 2.5)  # p_b = 0.375: k = 1.5 of 4
+    phi = (2 * 1 - 4 * 1) / math.sqrt(6 * 2 * 3 * 5)
+    low = m - math.sqrt((0.75 - l1) ** 2 - 2 * phi * (0.75 - l1) * (u2 - 0.375) + (u2 - 0.375) ** 2)
+    high = m + math.sqrt((u1 - 0.75) ** 2 - 2 * phi * (u1 - 0.75) * (0.375 - l2) + (0.375 - l2) ** 2)
+    assert (res.ci_low, res.ci_high) == pytest.approx((low, high), rel=1e-9)
     assert res.correlation == pytest.approx(np.corrcoef(a, b)[0, 1])
     assert "McNemar exact p=0.375" in res.sentence
 

@@ -23,14 +23,20 @@ def small_frame() -> pl.DataFrame:
 def test_summarise_matches_hand_numbers():
     out = summarise(small_frame(), by=["solver"], cluster="history_id")
     assert out.columns == ["solver", "n", "n_clusters", "accuracy", "wilson_low", "wilson_high", "se_clt", "se",
-                           "ci_low", "ci_high", "design_effect"]
+                           "ci_low", "ci_high", "ci_method", "n_eff", "design_effect"]
     full, rag = out.rows(named=True)
     # full is the hand example of test_stats_intervals: mean 5/9, SE = sqrt(158/81 * 3/2) / 9 with 3 clusters.
     assert (full["n"], full["n_clusters"], full["accuracy"]) == (9, 3, pytest.approx(5 / 9))
     assert full["se"] == pytest.approx(math.sqrt(158 / 81 * 1.5) / 9)
     assert (full["wilson_low"], full["wilson_high"]) == pytest.approx(wilson_interval(5, 9))
-    half = sps.t.ppf(0.975, 2) * full["se"]
-    assert (full["ci_low"], full["ci_high"]) == pytest.approx((max(0, 5 / 9 - half), min(1, 5 / 9 + half)))
+    # 3 histories are too few to estimate the design effect: its worst case, sum m^2 / n = (9+4+16)/9, is used
+    # and the interval is Clopper-Pearson on n_eff = 81/29 = 2.79 "questions" (beta quantiles)
+    n_eff = 9 / (29 / 9)
+    assert full["n_eff"] == pytest.approx(n_eff)
+    k = 5 / 9 * n_eff
+    assert (full["ci_low"], full["ci_high"]) == pytest.approx((sps.beta.ppf(0.025, k, n_eff - k + 1),
+                                                               sps.beta.ppf(0.975, k + 1, n_eff - k)))
+    assert full["ci_low"] < 5 / 9 < full["ci_high"] and "worst case: 3 clusters" in full["ci_method"]
     assert full["se_clt"] == pytest.approx(clt_se([1, 1, 0, 0, 0, 1, 1, 1, 0]))
     assert full["design_effect"] == pytest.approx((full["se"] / full["se_clt"]) ** 2)
     # rag: null and NaN are unscored, leaving A=[1], B=[0, 1].
