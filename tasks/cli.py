@@ -1,4 +1,4 @@
-"""`memcurve` command line: generate | validate | info | export | import | report | doctor.
+"""`memcurve` command line: generate | validate | info | export | import | report | doctor | plan.
 
 Each subcommand is a thin wrapper over a library function. User errors (MemcurveError) print one line
 to stderr and exit 2; a failed validation exits 1. Ctrl-C exits 130 and SIGTERM 143, both after the same
@@ -79,6 +79,48 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
     return doctor()
 
 
+def _cmd_plan(args: argparse.Namespace) -> int:
+    from memcurve.evals.analysis.plan import Throughput, plan
+    from memcurve.evals.task_options import parse_size_list, parse_solvers
+
+    speed = Throughput.for_model(args.model)
+    speed = Throughput(speed.overhead_s, args.prefill_tps or speed.prefill_tps, args.decode_tps or speed.decode_tps,
+                       args.connections or speed.connections)
+    print(plan(Path(args.source), model=args.model, solvers=list(parse_solvers(args.solvers)),
+               sizes=parse_size_list(args.sizes) if args.sizes else None,
+               categories=args.categories.split(",") if args.categories else None,
+               histories_per_size=args.histories_per_size, questions_per_history=args.questions_per_history,
+               k=args.k, unit=args.unit, window=args.window, max_tokens=args.max_tokens, epochs=args.epochs,
+               prices=args.prices, target=args.target, accuracy=args.accuracy, discordance=args.discordance,
+               icc=args.icc, throughput=speed))
+    return 0
+
+
+def _add_plan(sub) -> None:
+    plan = sub.add_parser("plan", help="samples, prompt tokens, cost, time and power of a planned run")
+    plan.add_argument("source", help="a benchmark .duckdb or a generation config (YAML/JSON)")
+    plan.add_argument("--model", required=True, help="the answer model, e.g. anthropic/claude-sonnet-4-5")
+    plan.add_argument("--solvers", default="full_context,rag,memory:hybrid")
+    plan.add_argument("--sizes", help="history sizes to run (default: all)")
+    plan.add_argument("--categories", help="comma-separated categories (default: all)")
+    plan.add_argument("--histories-per-size", dest="histories_per_size", type=int)
+    plan.add_argument("--questions-per-history", dest="questions_per_history", type=int)
+    plan.add_argument("--k", type=int, default=5, help="units a rag/memory solver keeps")
+    plan.add_argument("--unit", default="round", choices=["message", "round"])
+    plan.add_argument("--window", type=int, help="full_context's context window in tokens (default: no cut)")
+    plan.add_argument("--max-tokens", dest="max_tokens", type=int, default=32)
+    plan.add_argument("--epochs", type=int, default=1)
+    plan.add_argument("--prices", help="a YAML/JSON price table overriding the built-in one")
+    plan.add_argument("--target", type=float, default=0.05, help="the difference the run should detect")
+    plan.add_argument("--accuracy", type=float, default=0.7, help="assumed accuracy (power)")
+    plan.add_argument("--discordance", type=float, default=0.3, help="assumed share of questions the solvers split on")
+    plan.add_argument("--icc", type=float, default=0.1, help="assumed correlation of questions of one history")
+    plan.add_argument("--prefill-tps", dest="prefill_tps", type=float)
+    plan.add_argument("--decode-tps", dest="decode_tps", type=float)
+    plan.add_argument("--connections", type=int)
+    plan.set_defaults(func=_cmd_plan)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="memcurve", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -137,6 +179,8 @@ def build_parser() -> argparse.ArgumentParser:
     aud = sub.add_parser("judge-audit", help="judge TPR/FPR/unparseable/kappa from judge_audit logs")
     aud.add_argument("logs", nargs="+", help="log files or folders of `inspect eval tasks/judge_audit.py` runs")
     aud.set_defaults(func=_cmd_judge_audit)
+
+    _add_plan(sub)
     return parser
 
 

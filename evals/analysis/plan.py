@@ -197,7 +197,8 @@ def plan(source: Path, *, model: str, solvers: list[str], sizes=None, categories
             plain_cost[solver] = price.cost(int(total * scale), int(output))
             cached_cost[solver] = price.cost(int(fresh * scale), int(output), int(read * scale), int(write * scale))
         out.append(f"| {solver} | " + " | ".join(f"{m:,.0f}" for m in means) + f" | {total * scale:,.0f} |")
-    out += ["", f"rag/memory: k={k} {unit}s of {unit_messages * pilot.message_tokens:.0f} tokens on average"
+    out += ["", f"rag/memory: k={k} {unit}s of {unit_messages * pilot.message_tokens:.0f} tokens on average "
+                "(memory systems: the answer prompt only, not their own build calls)"
                 + (f"; full_context window: {window:,} tokens" if window else "; full_context: no window cut") + ".",
             ""]
     if price:
@@ -223,32 +224,37 @@ def plan(source: Path, *, model: str, solvers: list[str], sizes=None, categories
 def _power_lines(by_size, pilot: Pilot, target, accuracy, discordance, icc, alpha, power) -> list[str]:
     personas = pilot.personas
     per_size = {s: len(rows) * pilot.scale for s, rows in by_size.items()}
-    per_history = max(1.0, sum(per_size.values()) / max(1.0, sum(len({r["history_id"] for r in rows}) * pilot.scale
-                                                                   for rows in by_size.values())))
-    n_size = min(per_size.values())
+    histories = {s: len({r["history_id"] for r in rows}) * pilot.scale for s, rows in by_size.items()}
+    ordered = sorted(per_size, key=lambda s: (per_size[s], s))
+    typical = ordered[len(ordered) // 2]  # the size with the median number of questions
+    n_size, m_size = per_size[typical], per_size[typical] / max(histories[typical], 1.0)
     variance = discordance  # Var(a - b) under no difference = the discordance rate p10 + p01
     few = personas < FEW_CLUSTERS
-    deff_size = per_history if few else design_effect(per_history, icc)
-    pooled_m = sum(per_size.values()) / personas
+    worst = " (worst case: fewer than %d personas)" % FEW_CLUSTERS if few else ""
+    deff_size = m_size if few else design_effect(m_size, icc)
+    total = sum(per_size.values())
+    pooled_m = total / personas
     deff_pooled = pooled_m if few else design_effect(pooled_m, icc)
     mde_size = minimum_detectable_effect_paired(max(1, int(n_size)), variance, alpha=alpha, power=power,
                                                 design_effect=deff_size)
-    mde_pooled = minimum_detectable_effect_paired(max(1, int(sum(per_size.values()))), variance, alpha=alpha,
-                                                  power=power, design_effect=deff_pooled)
+    mde_pooled = minimum_detectable_effect_paired(max(1, int(total)), variance, alpha=alpha, power=power,
+                                                  design_effect=deff_pooled)
     need = questions_needed_paired(target, variance - target**2, alpha=alpha, power=power,
-                                   design_effect=design_effect(per_history, icc))
-    personas_needed = max(FEW_CLUSTERS, math.ceil(need / max(1.0, n_size / personas)))
+                                   design_effect=design_effect(m_size, icc))
+    per_persona = n_size / personas
+    personas_needed = max(FEW_CLUSTERS, math.ceil(need / max(per_persona, 1e-9)))
     lines = [f"power (paired comparison of two solvers, alpha {alpha}, power {power}; assumed accuracy {accuracy:.2f}, "
              f"discordance rate {discordance:.2f}, intra-history correlation {icc:.2f}; measure them with a pilot "
              f"run's report):", "",
-             f"- per size: {n_size:,.0f} questions in {personas} histories ({per_history:.1f} per history), design "
-             f"effect {deff_size:.2f}{' (worst case: fewer than %d personas)' % FEW_CLUSTERS if few else ''}: "
-             f"minimum detectable difference {mde_size:.3f}",
-             f"- pooled over {len(per_size)} sizes: {sum(per_size.values()):,.0f} questions in {personas} personas, "
-             f"design effect {deff_pooled:.2f}: minimum detectable difference {mde_pooled:.3f} (sizes repeat the "
-             f"same questions, so pooling adds less than the count suggests)",
-             f"- to detect {target:.3f} at one size: {need:,} questions, i.e. {personas_needed:,} personas at "
-             f"{n_size / personas:.1f} questions per persona and size (at least {FEW_CLUSTERS}, so the report can "
+             f"- questions per size: {min(per_size.values()):,.0f} to {max(per_size.values()):,.0f}; at size "
+             f"{typical} (the median): {n_size:,.0f} questions in {histories[typical]:,.0f} histories "
+             f"({m_size:.1f} per history), design effect {deff_size:.2f}{worst}: minimum detectable difference "
+             f"{mde_size:.3f}",
+             f"- pooled over {len(per_size)} sizes: {total:,.0f} questions in {personas} personas, design effect "
+             f"{deff_pooled:.2f}{worst}: minimum detectable difference {mde_pooled:.3f} (sizes repeat the same "
+             "questions, so pooling adds less than the count suggests)",
+             f"- to detect {target:.3f} at size {typical}: {need:,} questions, i.e. {personas_needed:,} personas at "
+             f"{per_persona:.1f} questions per persona at that size (at least {FEW_CLUSTERS}, so the report can "
              "estimate the design effect and draw bands)"]
     if accuracy + target > 1:
         lines.append(f"- note: accuracy {accuracy:.2f} + {target:.3f} exceeds 1; use a lower assumed accuracy")

@@ -28,7 +28,7 @@ def cell(row: dict, column: str) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     if isinstance(value, float):
-        if column in ("accuracy", "mean_a", "mean_b", "chance") or column.startswith(("recall", "ndcg")):
+        if column in ("mean_a", "mean_b", "chance") or column.startswith(("accuracy", "recall", "ndcg")):
             return f"{value:.3f}"
         if column in ("difference", "bias"):
             return f"{value:+.3f}"
