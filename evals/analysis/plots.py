@@ -103,7 +103,7 @@ def transition_curves(curves: dict[str, Curve], cells: pl.DataFrame | None = Non
     ax.set_ylabel("accuracy")
     ax.set_title(title, fontsize=10)
     band = "bands: 95% bootstrap-t over personas" if any_band else "no bands: too few personas to resample"
-    _legend(ax, title=f"error bars: {CELL_INTERVAL.removeprefix('95% CI: ')}\n{band}")
+    _legend(ax, title=f"error bars: {CELL_INTERVAL}\n{band}")
     fig.tight_layout()
     return fig
 
@@ -172,7 +172,7 @@ def effective_lengths(lengths: list[EffectiveLength], unit: str = "conversations
     share = lengths[0].share if lengths else 0.85
     _size_axis(ax, f"effective length ({unit}, log scale)")
     ax.set_title(f"Longest history keeping {share:.0%} of short-history accuracy "
-                 f"(bars: 95% bootstrap percentile; ▶ = beyond the longest measured)", fontsize=9)
+                 f"(bars: 95% CI, cluster-bootstrap percentile, t-stretched; ▶ = beyond the longest measured)", fontsize=9)
     fig.tight_layout()
     return fig
 

@@ -394,20 +394,29 @@ def accuracy_curves(
             rates = np.stack([isotonic(r, w, increasing) for r, w in zip(raw, n_b)])
             coef = np.full((n_b.shape[0], 2), np.nan)
         rates[n_b.sum(1) == 0] = np.nan
+        coef[n_b.sum(1) == 0] = np.nan
         return rates, coef
+
+    def on_grid(part: _Cells, rates: np.ndarray, coef: np.ndarray) -> np.ndarray:
+        """Curves on the grid: the logistic itself, or the monotone fit joined linearly in log size."""
+        if checks[part.name][0].model != "logistic":
+            return _on_grid(part.sizes, rates, grid, log_values=False)
+        out = expit(coef[:, :1] + coef[:, 1:] * np.log(grid)[None, :])
+        out[:, (grid < part.sizes[0] * (1 - 1e-12)) | (grid > part.sizes[-1] * (1 + 1e-12))] = np.nan
+        return out
 
     few = c < MIN_CLUSTERS
     boots = {p.name: [] for p in parts}
     if not few:
         for w in resampling.counts():
             for part in parts:
-                rates, _ = at_sizes(part, w @ part.n_cells, w @ part.k_cells)
-                boots[part.name].append(_on_grid(part.sizes, rates, grid, log_values=False))
+                rates, coef = at_sizes(part, w @ part.n_cells, w @ part.k_cells)
+                boots[part.name].append(on_grid(part, rates, coef))
     curves = {}
     for part in parts:
         n_u, k_u = part.n_cells.sum(0), part.k_cells.sum(0)
         rates, coef = at_sizes(part, n_u[None], k_u[None])
-        estimate = _on_grid(part.sizes, rates, grid, log_values=False)[0]
+        estimate = on_grid(part, rates, coef)[0]
         check, _ = checks[part.name]
         if few:
             boot = None
