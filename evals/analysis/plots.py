@@ -91,7 +91,9 @@ def transition_curves(curves: dict[str, Curve], cells: pl.DataFrame | None = Non
         ax.axvline(x.size, color="black", linestyle="--" if reliable else ":", linewidth=1)
         if reliable and x.low is not None:
             ax.axvspan(max(x.low, lo), min(x.high, hi), color="grey", alpha=0.12, linewidth=0)
-        label = f"{x.a} = {x.b}\n@ {x.size:.3g}" + ("" if reliable else " (not reliable)")
+        at = f"{x.size:,.0f}" if x.size >= 1000 else f"{x.size:.3g}"
+        why = "" if reliable else " (no interval)" if x.share_crossing != x.share_crossing else " (not reliable)"
+        label = f"{x.a} = {x.b}\n@ {at}{why}"
         right_half = np.log(x.size) > (np.log(lo) + np.log(hi)) / 2
         ax.annotate(label, (x.size, 0.05 + 0.11 * i), xycoords=("data", "axes fraction"), fontsize=7,
                     ha="right" if right_half else "left", xytext=(-3 if right_half else 3, 0),

@@ -110,3 +110,22 @@ def test_crossover_refuses_curves_from_different_resamples_or_kinds():
     with pytest.raises(StatsError, match="different kinds: accuracy and cost"):
         crossover(first["a"], cost_curves(frame, n_resamples=20, seed=1)["b"])
     assert np.isfinite(first["a"].boot).all()
+
+
+def test_equal_costs_do_not_make_a_cost_crossover():
+    # both read the same prompt at size 1 (within 5%), then full context grows: no crossover at all
+    frame = simulate_results({"full": FULL, "rag": RAG}, personas=12, questions_per_persona=5, sizes=(1, 4, 16, 64),
+                             cost={"full": (-9.0, 1.0), "rag": (-9.0, 0.0)}, cost_sd=0.01, seed=2)
+    x = crossover(*cost_curves(frame, n_resamples=200, seed=0).values())
+    assert not x.found and x.size is None and not x.point_crosses
+    assert x.sentence.startswith("No cost crossover within the measured range")
+
+
+def test_unreliable_crossover_is_named_with_its_share():
+    frame = simulate_results({"full": (1.0, -0.1), "rag": (0.85, 0.0)}, personas=10, questions_per_persona=6,
+                             seed=8)
+    x = crossover(*accuracy_curves(frame, n_resamples=300, seed=0).values())
+    if x.point_crosses and not x.found:
+        assert x.sentence.startswith("No reliable accuracy crossover") and "% of resamples cross" in x.sentence
+        assert x.low is None and x.high is None
+    assert not (x.found and x.share_crossing < 0.95)

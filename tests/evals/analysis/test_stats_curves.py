@@ -95,3 +95,25 @@ def test_cost_curve_recovers_log_log_line():
     means = frame.filter((pl.col("solver") == "full") & (pl.col("size") == 30) & (pl.col("cost_usd") > 0))
     assert full.value(30) == pytest.approx(means["cost_usd"].mean(), rel=1e-9)
     assert (curves["rag"].low < curves["rag"].estimate).all() and (curves["rag"].estimate < curves["rag"].high).all()
+
+
+def test_plateau_then_fall_is_fitted_monotone_and_passes_through_the_points():
+    # every answer right up to 12 conversations, then a fall: a two-parameter logistic starts below 1.0
+    rows = []
+    for persona in range(12):
+        for size, rate in ((1, 1.0), (4, 1.0), (12, 1.0), (36, 0.4), (100, 0.2)):
+            for q in range(10):
+                rows.append({"solver": "full", "size": size, "persona_id": f"p{persona}",
+                             "correct": float(q < rate * 10)})
+    curve = accuracy_curves(pl.DataFrame(rows), n_resamples=200)["full"]
+    assert curve.model == "monotone" and curve.fit_check.p_value < 0.05
+    assert curve.fit_check.logistic_max_gap > 0.05 and curve.fit_check.max_gap < 1e-9
+    assert curve.value([1, 4, 12, 36, 100]) == pytest.approx([1, 1, 1, 0.4, 0.2])
+    assert (curve.low <= curve.estimate).all() and (curve.estimate <= curve.high).all()
+    assert curve.high.max() <= 1 and curve.low.min() >= 0
+
+
+def test_too_few_personas_give_no_band():
+    frame = simulate_results({"a": (1.0, -0.3)}, personas=2, questions_per_persona=10, seed=3)
+    curve = accuracy_curves(frame, n_resamples=100)["a"]
+    assert not curve.has_band and curve.boot is None and "2 cluster(s)" in curve.band_note
