@@ -81,13 +81,13 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
 
 def _cmd_plan(args: argparse.Namespace) -> int:
     from memcurve.evals.analysis.plan import Throughput, plan
-    from memcurve.evals.task_options import parse_size_list, parse_solvers
+    from memcurve.evals.task_options import parse_solvers, size_list
 
     speed = Throughput.for_model(args.model)
     speed = Throughput(speed.overhead_s, args.prefill_tps or speed.prefill_tps, args.decode_tps or speed.decode_tps,
                        args.connections or speed.connections)
     print(plan(Path(args.source), model=args.model, solvers=list(parse_solvers(args.solvers)),
-               sizes=parse_size_list(args.sizes) if args.sizes else None,
+               sizes=size_list("sizes", args.sizes) if args.sizes else None,
                categories=args.categories.split(",") if args.categories else None,
                histories_per_size=args.histories_per_size, questions_per_history=args.questions_per_history,
                k=args.k, unit=args.unit, window=args.window, max_tokens=args.max_tokens, epochs=args.epochs,
