@@ -5,7 +5,7 @@ monotone (isotonic) fit. The choice is made per solver by a lack-of-fit test: th
 deviance against the saturated model (one rate per measured size), divided by the overdispersion the
 clustering causes, is compared with chi-square on (sizes - 2) degrees of freedom; p < ``FIT_ALPHA``
 means the two-parameter logistic misses the data (e.g. a plateau at 1.0 and then a fall), and the
-monotone fit is used. ``Curve.fit_check`` keeps the numbers so the report can show the check.
+monotone fit is used; so is it when the logistic leaves the 95% interval of any measured rate. ``Curve.fit_check`` keeps the numbers so the report can show the check.
 
 Cost: the mean cost per question at each measured size, joined linearly in log-log space (prompt cost
 is flat for RAG and grows then saturates at the window for full context: no single line fits both).
@@ -328,11 +328,16 @@ def _fit_check(cells: _Cells, logistic_rates: np.ndarray) -> FitCheck:
     n, k = cells.n_cells.sum(0), cells.k_cells.sum(0)
     rate = k / np.maximum(n, 1e-12)
     dev = _deviance(k, n, np.clip(logistic_rates, 1e-12, 1 - 1e-12))
+    logistic_gap = float(np.max(np.abs(logistic_rates - rate)))
     disp = _dispersion(cells)
     df = max(int((n > 0).sum()) - 2, 0)
     p = float(sps.chi2.sf(dev / disp, df)) if df > 0 else float("nan")
-    model = "monotone" if df > 0 and p < FIT_ALPHA else "logistic"
-    logistic_gap = float(np.max(np.abs(logistic_rates - rate)))
+    # also rejected when it leaves a measured rate's 95% interval (n / dispersion), which a weak test can miss
+    from memcurve.evals.analysis.stats.intervals import clopper_pearson
+
+    low, high = clopper_pearson(rate * n / disp, n / disp)
+    outside = bool(np.any((n > 0) & ((logistic_rates < low - 1e-9) | (logistic_rates > high + 1e-9))))
+    model = "monotone" if df > 0 and (p < FIT_ALPHA or outside) else "logistic"
     if model == "logistic":
         gap = logistic_gap
     else:
