@@ -88,6 +88,8 @@ class SolverRecord(BaseModel):
     memory_source: str | None = None
     memory_reused_conversations: int | None = None
     memory_details: dict[str, Any] | None = None
+    memory_texts: list[str] | None = None  # live model-written items (stage attribution searches them)
+    memory_verbatim_conversations: list[str] | None = None  # conversations kept word for word
     ingest_tokens: int | None = None
     ingest_calls: int | None = None
     ingest_failed_calls: int | None = None

@@ -28,6 +28,7 @@ from memcurve.paths import cache_path
 from memcurve.evals.dataset import cached_benchmark, load_samples
 from memcurve.evals.memory.operations import memory_operations
 from memcurve.evals.scorers import CONVOMEM, MODES, default_scorers
+from memcurve.evals.scorers.stages import stage_attribution
 from memcurve.evals.solvers import compare, uses_memory
 from memcurve.evals.task_options import (
     MEMORY_CACHE_OPTION,
@@ -126,7 +127,7 @@ def convomem(
         model=offline_default(),  # the offline model when no model is named (no .env here)
         dataset=MemoryDataset(samples, name=f"convomem:{Path(db).stem}"),
         solver=compare(solvers=list(o.solvers), **vars(solver_options)),
-        scorer=[*scorers, memory_operations()] if uses_memory(o.solvers) else scorers,
+        scorer=[*scorers, stage_attribution(), *([memory_operations()] if uses_memory(o.solvers) else [])],
         config=GenerateConfig(max_tokens=o.max_tokens, temperature=0.0),
         name="convomem",
         **CONVOMEM.task_args(),

@@ -20,6 +20,7 @@ from memcurve.evals.scorers.headline import headline
 from memcurve.evals.scorers.judge import judge
 from memcurve.evals.scorers.overflow import overflow
 from memcurve.evals.scorers.retrieval import retrieval_metrics
+from memcurve.evals.scorers.stages import stage_attribution
 from memcurve.evals.sort.scorer import sort_scorer
 
 SCORERS: Registry[Callable[..., Scorer]] = Registry("scorer")
@@ -27,6 +28,7 @@ SCORERS.add("answer_check", answer_check, "single-answer check: the gold, commit
 SCORERS.add("judge", judge, "the `grader` role's RIGHT/WRONG verdict with a rubric per category")
 SCORERS.add("retrieval_metrics", retrieval_metrics, "recall_any, recall_all, ndcg of the recorded ranking")
 SCORERS.add("overflow", overflow, "context overflow and history truncation")
+SCORERS.add("stage_attribution", stage_attribution, "the stage (extraction, update, retrieval, truncation, reader) of each miss")
 SCORERS.add("memory_operations", memory_operations, "extraction, update and hallucination of a built memory")
 SCORERS.add("longmemeval_judge", longmemeval_judge, "LongMemEval's per-type yes/no judge")
 SCORERS.add("longmemeval_retrieval", longmemeval_retrieval, "LongMemEval's session- and turn-level retrieval")

@@ -19,7 +19,9 @@ memories, summary sentences; 0 for hybrid, which keeps the conversations verbati
 UPDATE, DELETE, NONE, failed, dropped}, ingest_tokens (everything it took to build this memory), ingest_calls,
 ingest_tokens_per_conversation, ingest_tokens_this_sample (non-zero only where the ingest ran),
 memory_source (built | resumed | disk | memory) and memory_key, by which the memory_operations scorer
-(evals.memory.operations) finds the built memory and scores it.
+(evals.memory.operations) finds the built memory and scores it; and what stage attribution
+(evals.scorers.stages) reads: memory_texts (the live model-written item texts) and
+memory_verbatim_conversations (the conversation ids the system keeps word for word).
 """
 
 from __future__ import annotations
@@ -72,7 +74,8 @@ def memory(system: str = "fact_store", memory_cache: str | None = DEFAULT_MEMORY
                ingest_tokens_per_conversation=built.usage.total_tokens / max(1, built.conversations),
                ingest_tokens_this_sample=built.run_usage.total_tokens, memory_source=built.source,
                memory_reused_conversations=built.reused_conversations, memory_key=built.key,
-               memory_details=context.details)
+               memory_details=context.details, memory_texts=[i.text for i in items if i.derived],
+               memory_verbatim_conversations=list(getattr(built.system, "verbatim_conversations", list)()))
         return await generate(state)
 
     return solve

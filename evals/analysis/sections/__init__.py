@@ -25,6 +25,7 @@ from memcurve.evals.analysis.sections import (  # noqa: F401,E402  (registration
     paired,
     retrieval,
     sort_summary,
+    stages,
 )
 
 __all__ = ["SECTIONS", "Context", "registered", "section"]
