@@ -95,6 +95,8 @@ class SolverRecord(BaseModel):
     ingest_failed_calls: int | None = None
     ingest_tokens_per_conversation: float | None = None
     ingest_tokens_this_sample: int | None = None
+    ingest_seconds: float | None = None  # wall time until the memory was searchable (cumulative over its build)
+    context_budget: int | None = None  # -T context_budget the solver kept to (None = the window only)
 
     ALWAYS: ClassVar[tuple[str, ...]] = ("solver", "context_message_ids", "context_tokens", "truncated",
                                "dropped_conversations", "k", "unit")

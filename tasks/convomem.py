@@ -90,6 +90,9 @@ class ConvomemOptions:
     judge_retries: int = option(whole(0), "extra judge calls when its verdict cannot be parsed")
     memory_cache: str | None = MEMORY_CACHE_OPTION()
     retriever: str = RETRIEVER_OPTION()
+    context_budget: int | None = option(whole(allow_none=True),
+                                        "tokens of history/memory context every solver may show (rag fills "
+                                        "it in rank order instead of taking k units): equal context cost")
 
 
 @task
@@ -111,6 +114,7 @@ def convomem(
     judge_retries: int = 2,
     memory_cache: str | None = "default",
     retriever: str = "bm25",
+    context_budget: int | None = None,
     **unknown: Any,
 ) -> Task:
     o = parse_options(ConvomemOptions, locals(), unknown)

@@ -29,7 +29,8 @@ METADATA_COLUMNS = (
     "history_id", "chain_id", "persona_id", "size", "history_tokens", "question_id", "category",
     "question_type", "evidence_count", "is_abstention",
 )
-STORE_COLUMNS = ("k", "unit", "context_tokens", "truncated", "dropped_conversations")  # SolverRecord fields
+STORE_COLUMNS = ("k", "unit", "context_tokens", "truncated", "dropped_conversations", "context_budget",
+                 "ingest_tokens", "ingest_seconds")  # SolverRecord fields
 SORT_COLUMNS = ("condition", "source", "excerpt_length", "excerpt_idx", "segment_length", "distance_bin", "distance",
                 "present_seg1_first")
 # A report never pools rows that differ in any of these (see evals.analysis.report).

@@ -36,6 +36,7 @@ import json
 import logging
 import os
 import tempfile
+import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable
@@ -147,7 +148,9 @@ class MemoryCache:
                 break
         before = Usage.from_dict(llm.usage.as_dict())
         for i in range(start, n):
+            started = time.perf_counter()
             await system.ingest(history.conversations[i], llm)
+            llm.usage.ingest_seconds += time.perf_counter() - started
             clean = llm.usage.errors == before.errors
             self._save(system, ident, keys[i + 1], i + 1, llm.usage, to_disk=clean)
         run_usage = Usage.from_dict({k: v - getattr(before, k) for k, v in llm.usage.__dict__.items()})

@@ -37,17 +37,19 @@ class Usage:
     parse_failures: int = 0  # replies that did not parse or validate (each retried)
     errors: int = 0  # provider exceptions
     failed_calls: int = 0  # calls that gave up after every retry
+    ingest_seconds: float = 0.0  # wall time of the ingests (time until the memory is searchable)
 
     @property
     def total_tokens(self) -> int:
         return self.input_tokens + self.cache_read_tokens + self.output_tokens
 
-    def as_dict(self) -> dict[str, int]:
+    def as_dict(self) -> dict[str, float]:
         return {**self.__dict__, "total_tokens": self.total_tokens}
 
     @classmethod
-    def from_dict(cls, data: dict[str, int]) -> "Usage":
-        return cls(**{k: int(v) for k, v in data.items() if k in cls.__dataclass_fields__})
+    def from_dict(cls, data: dict[str, float]) -> "Usage":
+        return cls(**{k: float(v) if k == "ingest_seconds" else int(v)
+                      for k, v in data.items() if k in cls.__dataclass_fields__})
 
 
 @dataclass

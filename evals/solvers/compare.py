@@ -16,7 +16,7 @@ from memcurve.evals.solvers.registry import SOLVERS, build_solvers
 @solver
 def compare(solvers: str | list[str] = "full_context,rag", k: int = 5, unit: str = "round",
             max_context_tokens: int | None = None, memory_cache: str | None = DEFAULT_MEMORY_CACHE,
-            **rag_options) -> Solver:
+            context_budget: int | None = None, **rag_options) -> Solver:
     """Dispatch each sample to the solver its metadata names (built once, shared by all samples).
 
     `memory:<system>` names run evals.solvers.memory with built memories cached under `memory_cache`;
@@ -24,7 +24,7 @@ def compare(solvers: str | list[str] = "full_context,rag", k: int = 5, unit: str
     options object already checked (memcurve.evals.task_options).
     """
     options = solver_options(k=k, unit=unit, max_context_tokens=max_context_tokens, memory_cache=memory_cache,
-                             **rag_options)
+                             context_budget=context_budget, **rag_options)
     built = build_solvers([SOLVERS.canonical(name) for name in dict.fromkeys(as_list(solvers))], options)
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:

@@ -28,19 +28,22 @@ def fitted_history(history: History, budget: int | None) -> tuple[RenderedContex
 
 
 @solver
-def full_context(max_context_tokens: int | None = None, cache_history: bool = True) -> Solver:
+def full_context(max_context_tokens: int | None = None, cache_history: bool = True,
+                 context_budget: int | None = None) -> Solver:
     """Answer from the whole history (recent part if it overflows `max_context_tokens` / the model window).
 
     Args:
       max_context_tokens: the model's context window; default: the offline provider's table, else unlimited.
       cache_history: mark the history part as a prompt-cache breakpoint (Anthropic); shared by all questions.
+      context_budget: at most this many history tokens (the most recent conversations that fit).
     """
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         history = load_history(state.metadata["db"], state.metadata["history_id"])
-        context, dropped = fitted_history(history, budget_for(max_context_tokens))
+        context, dropped = fitted_history(history, budget_for(max_context_tokens, context_budget))
         state.messages = [answer_message(state, context, cache_history=cache_history)]
-        record(state, "full_context", context, truncated=dropped > 0, dropped_conversations=dropped)
+        record(state, "full_context", context, truncated=dropped > 0, dropped_conversations=dropped,
+               context_budget=context_budget)
         return await generate(state)
 
     return solve

@@ -44,7 +44,7 @@ from memcurve.evals.solvers.prompt import answer_message, budget_for, record
 @solver
 def memory(system: str = "fact_store", memory_cache: str | None = DEFAULT_MEMORY_CACHE,
            max_context_tokens: int | None = None, retries: int = DEFAULT_RETRIES,
-           options: dict[str, Any] | None = None) -> Solver:
+           options: dict[str, Any] | None = None, context_budget: int | None = None) -> Solver:
     """Answer from the context a memory system built over the history.
 
     Args:
@@ -53,6 +53,7 @@ def memory(system: str = "fact_store", memory_cache: str | None = DEFAULT_MEMORY
       max_context_tokens: the answer model's window (default: the model's own, when known).
       retries: extra attempts for a model reply that is not valid JSON / text.
       options: keyword options of the system (e.g. {"recent": 3} for summary or hybrid).
+      context_budget: at most this many tokens of memory context (the same cap as every other solver's).
     """
     options = dict(options or {})
     make_system(system, options)  # validate name and options now, not per sample
@@ -64,11 +65,12 @@ def memory(system: str = "fact_store", memory_cache: str | None = DEFAULT_MEMORY
         memory_model = get_model(role="memory", default=get_model())
         llm = MemoryLLM(memory_model, retries=int(retries))
         built = await cache.get(history, lambda: make_system(system, options), llm, str(memory_model))
-        context = built.system.context(state.input_text, history, budget_for(max_context_tokens))
+        context = built.system.context(state.input_text, history, budget_for(max_context_tokens, context_budget))
         state.messages = [answer_message(state, context.rendered)]
         items = built.system.items()
         record(state, f"memory:{system}", context.rendered, truncated=context.truncated,
                memory_system=system, memory_items=len(items), memory_ops=dict(built.system.ops),
+               context_budget=context_budget, ingest_seconds=round(built.usage.ingest_seconds, 3),
                ingest_tokens=built.usage.total_tokens, ingest_calls=built.usage.calls,
                ingest_failed_calls=built.usage.failed_calls,
                ingest_tokens_per_conversation=built.usage.total_tokens / max(1, built.conversations),

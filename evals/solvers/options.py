@@ -27,18 +27,21 @@ class SolverOptions:
     key_cache: str | None = "default"  # rag: extracted key facts on disk (None = in process)
     max_context_tokens: int | None = None  # the answer model's window (None = the model's own, when known)
     memory_cache: str | None = DEFAULT_MEMORY_CACHE  # memory:<system>: built memories on disk (None = in process)
+    context_budget: int | None = None  # every solver: at most this many context tokens (None = the window only)
 
 
 def solver_options(*, k: Any = 5, unit: Any = "round", key: Any = "value", time_aware: Any = False,
                    retriever: Any = "bm25", key_cache: Any = "default",
-                   max_context_tokens: Any = None, memory_cache: Any = DEFAULT_MEMORY_CACHE) -> SolverOptions:
+                   max_context_tokens: Any = None, memory_cache: Any = DEFAULT_MEMORY_CACHE,
+                   context_budget: Any = None) -> SolverOptions:
     """Check raw values once and return them canonical (e.g. unit "session" -> "conversation")."""
     options = SolverOptions(
         k=parse_positive_int("k", k), unit=UNITS.canonical(unit), key=KEYS.canonical(key),
         time_aware=parse_bool("time_aware", time_aware), retriever=RETRIEVERS.canonical(retriever),
         key_cache=parse_directory("key_cache", key_cache),
         max_context_tokens=parse_positive_int("max_context_tokens", max_context_tokens, allow_none=True),
-        memory_cache=parse_directory("memory_cache", memory_cache))
+        memory_cache=parse_directory("memory_cache", memory_cache),
+        context_budget=parse_positive_int("context_budget", context_budget, allow_none=True))
     ranker = RETRIEVERS.get(options.retriever)
     if options.key not in ranker.keys:
         raise ConfigError(f"key={options.key} needs retriever=bm25 (facts are merged into BM25 keys), "

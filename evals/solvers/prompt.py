@@ -79,16 +79,19 @@ def history_budget(window: int | None, max_tokens: int, reserve_tokens: int) -> 
     return max(0, window - max_tokens - reserve_tokens - margin)
 
 
-def budget_for(max_context_tokens: int | None) -> int | None:
-    """The history budget for the current model (None = unlimited).
+def budget_for(max_context_tokens: int | None, context_budget: int | None = None) -> int | None:
+    """The history budget for the current model (None = unlimited), capped at `context_budget` tokens.
 
     It does not depend on the question, so every question of a history keeps the same conversations
-    (identical prefix); QUESTION_TOKENS is reserved for the question text itself.
+    (identical prefix); QUESTION_TOKENS is reserved for the question text itself. `context_budget`
+    (-T context_budget) is the same cap for every solver and memory system, so runs compare systems at
+    equal context cost rather than equal top-k.
     """
     window = max_context_tokens or context_window(get_model())
-    if window is None:
-        return None
-    return history_budget(window, answer_tokens(), PROMPT_RESERVE_TOKENS)
+    fitted = None if window is None else history_budget(window, answer_tokens(), PROMPT_RESERVE_TOKENS)
+    if context_budget is None:
+        return fitted
+    return context_budget if fitted is None else min(fitted, context_budget)
 
 
 PROMPT_RESERVE_TOKENS = (estimate_tokens(HISTORY_INTRO) + estimate_tokens(question_part("", "2000-01-01T00:00:00"))

@@ -20,19 +20,22 @@ from memcurve.evals.solvers.oracle import oracle
 from memcurve.evals.solvers.rag import rag
 
 SOLVERS: Registry[Callable[[SolverOptions], Solver]] = Registry("solver")
-SOLVERS.add("full_context", lambda o: full_context(max_context_tokens=o.max_context_tokens),
+SOLVERS.add("full_context", lambda o: full_context(max_context_tokens=o.max_context_tokens,
+                                                   context_budget=o.context_budget),
             "the whole history (its most recent part when it overflows the window)")
 SOLVERS.add("rag", lambda o: rag(k=o.k, unit=o.unit, max_context_tokens=o.max_context_tokens, key=o.key,
-                                 time_aware=o.time_aware, key_cache=o.key_cache, retriever=o.retriever),
+                                 time_aware=o.time_aware, key_cache=o.key_cache, retriever=o.retriever,
+                                 context_budget=o.context_budget),
             "the k history units the retriever ranks highest")
-SOLVERS.add("oracle", lambda o: oracle(max_context_tokens=o.max_context_tokens),
+SOLVERS.add("oracle", lambda o: oracle(max_context_tokens=o.max_context_tokens, context_budget=o.context_budget),
             "only the conversations holding the evidence (upper bound)")
 SOLVERS.add("no_context", lambda o: no_context(), "the question alone (floor)")
 
 
 def _add_memory_solver(system: Entry) -> None:
     def build(o: SolverOptions) -> Solver:
-        return memory(system=system.name, memory_cache=o.memory_cache, max_context_tokens=o.max_context_tokens)
+        return memory(system=system.name, memory_cache=o.memory_cache, max_context_tokens=o.max_context_tokens,
+                      context_budget=o.context_budget)
 
     SOLVERS.add(f"{SOLVER_PREFIX}{system.name}", build, system.help)
 

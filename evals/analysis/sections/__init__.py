@@ -18,6 +18,7 @@ from memcurve.evals.analysis.sections.base import SECTIONS, Context, registered,
 from memcurve.evals.analysis.sections import (  # noqa: F401,E402  (registration side effects)
     accuracy,
     agreement,
+    budget,
     cost,
     curves,
     errors,
