@@ -62,6 +62,30 @@ async def bridge_session(model: Model | None = None, embedder: str = "auto") -> 
         _log_usage(session)
 
 
+class BridgeLink:
+    """A memory library's lasting link to the bridge: one session per run, re-bound to the sample using it.
+
+    Libraries build their OpenAI clients once, so `attach()` returns the same session (same URL) for
+    every sample of a run and reports through `changed` when a new run (a new server) gave it a new URL.
+    Call it on the run's event loop (inside a solver or a memory system's ingest/context).
+    """
+
+    def __init__(self, embedder: str = "auto"):
+        self.embedder = embedder
+        self.session: BridgeSession | None = None
+        self._bridge: ModelBridge | None = None
+        self.changed = False
+
+    def attach(self) -> BridgeSession:
+        bridge = run_bridge()
+        if self.session is None or self._bridge is not bridge or bridge.session(self.session.token) is None:
+            self.session, self._bridge, self.changed = bridge.open_session(memory_model(), get_embedder(self.embedder)), bridge, True
+        else:
+            self.session.rebind(memory_model())
+            self.changed = False
+        return self.session
+
+
 def _log_usage(session: BridgeSession) -> None:
     try:
         from inspect_ai.log import transcript

@@ -82,6 +82,11 @@ class BridgeSession:
         self.api_key = self.token  # clients insist on a key; the URL already names the session
         self._lock = threading.Lock()
 
+    def rebind(self, model: Model) -> None:
+        """Serve the CURRENT sample from now on (its context and memory model): a memory built by one
+        sample and queried or extended by another books each call to the sample that made it."""
+        self.model, self.context = model, contextvars.copy_context()
+
     async def _generate(self, body: dict[str, Any]):
         return await self.model.generate(to_messages(body.get("messages")), tools=to_tools(body.get("tools")),
                                          tool_choice=to_tool_choice(body.get("tool_choice")),

@@ -3,7 +3,8 @@
 - fact_store: mem0-style extract, then ADD / UPDATE / DELETE / NONE (evals.memory.fact_store)
 - summary: rolling summary + recent conversations verbatim (evals.memory.summary)
 - hybrid: recent conversations verbatim + BM25 over the older ones (evals.memory.hybrid)
-- mem0: mem0's own `Memory` class when installed (evals.memory.mem0_adapter)
+- mem0: mem0's own `Memory` class (the `mem0` extra) through the model bridge (evals.memory.mem0_adapter)
+- langmem: LangMem's store manager (the `langmem` extra) through the model bridge (evals.memory.langmem_adapter)
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 from memcurve.evals.memory.fact_store import FactStore
 from memcurve.evals.memory.hybrid import RecentPlusRag
+from memcurve.evals.memory.langmem_adapter import LangMemMemory
 from memcurve.evals.memory.mem0_adapter import Mem0Memory
 from memcurve.evals.memory.protocol import MemoryContext, MemoryItem, MemorySystem
 from memcurve.evals.memory.summary import RollingSummary
@@ -23,7 +25,8 @@ SYSTEMS: Registry[type] = Registry("memory system")
 SYSTEMS.add("fact_store", FactStore, "mem0-style extract, then ADD / UPDATE / DELETE / NONE (model calls at ingest)")
 SYSTEMS.add("summary", RollingSummary, "rolling summary + recent conversations (one call per conversation)")
 SYSTEMS.add("hybrid", RecentPlusRag, "recent conversations + BM25 over the older ones (no calls at ingest)")
-SYSTEMS.add("mem0", Mem0Memory, "mem0's own Memory class (pip install mem0ai)")
+SYSTEMS.add("mem0", Mem0Memory, "mem0 through the model bridge (pip install -e '.[mem0]')")
+SYSTEMS.add("langmem", LangMemMemory, "LangMem's store manager through the model bridge (pip install -e '.[langmem]')")
 SOLVER_PREFIX = "memory:"
 
 

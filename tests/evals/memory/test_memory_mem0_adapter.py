@@ -26,10 +26,11 @@ class RecordingMemory:
         self.rows.append({"id": str(len(self.rows)), "memory": text, "metadata": metadata})
         return {"results": [{"id": self.rows[-1]["id"], "memory": text, "event": "ADD"}]}
 
-    def search(self, query, user_id, limit):
-        return {"results": [r for r in self.rows if "manager" in r["memory"]][:limit]}
+    def search(self, query, top_k, filters):
+        assert filters == {"user_id": "memcurve-user"}
+        return {"results": [r for r in self.rows if "manager" in r["memory"]][:top_k]}
 
-    def get_all(self, user_id):
+    def get_all(self, filters, top_k):
         return {"results": list(self.rows)}
 
 
@@ -69,7 +70,7 @@ def test_mem0_failures_are_recorded():
 
 @pytest.mark.skipif(available(), reason="mem0 is installed")
 def test_without_mem0_the_system_says_how_to_get_it():
-    with pytest.raises(ConfigError, match=r"needs the mem0 package \(pip install mem0ai\)"):
+    with pytest.raises(ConfigError, match=r"needs the mem0 extra: pip install -e '.\[mem0\]'"):
         make_system("mem0")
 
 

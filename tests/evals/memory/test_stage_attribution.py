@@ -20,7 +20,8 @@ from inspect_ai.model import GenerateConfig, get_model
 from memory_support import H4, build_memory_store
 from support import mock_output
 
-from memcurve.evals import memory as memory_package
+from memcurve.evals.memory import SYSTEMS
+from memcurve.evals.registry import Entry
 from memcurve.evals.attribution import attribute_context, attribute_memory
 from memcurve.evals.context import RenderedContext
 from memcurve.evals.dataset import load_samples
@@ -83,7 +84,7 @@ def stage_of(score) -> str:
 
 @pytest.fixture
 def db(tmp_path, monkeypatch):
-    monkeypatch.setitem(memory_package.SYSTEMS, "planted", PlantedMiss)
+    monkeypatch.setitem(SYSTEMS._entries, "planted", Entry("planted", PlantedMiss, "a test system"))  # test only
     return build_memory_store(tmp_path / "m.duckdb")
 
 

@@ -1,0 +1,40 @@
+"""Running an external memory library through the model bridge, with its cost in memcurve's accounting.
+
+`bridged_call` runs one synchronous library call in a worker thread (the run's event loop must stay
+free: the bridge serves chat requests on it) while the library talks to the bridge, and adds what the
+bridge served during the call to the memory build's Usage (evals.memory.llm), so ingestion tokens of an
+external system are counted exactly like a built-in system's: in `ingest_tokens` and, because the chat
+calls went through Inspect, in the sample's `memory` role usage.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from memcurve.evals.bridge import BridgeSession
+from memcurve.evals.memory.llm import Usage
+
+T = TypeVar("T")
+
+
+def add_served(usage: Usage | None, session: BridgeSession, before: dict[str, int]) -> None:
+    """Add the bridge usage since `before` (a session.usage.as_dict()) to `usage`."""
+    if usage is None:
+        return
+    now = session.usage.as_dict()
+    usage.calls += now["chat_calls"] - before["chat_calls"]
+    usage.input_tokens += now["input_tokens"] - before["input_tokens"]
+    usage.cache_read_tokens += now["cache_read_tokens"] - before["cache_read_tokens"]
+    usage.output_tokens += now["output_tokens"] - before["output_tokens"]
+    usage.errors += now["errors"] - before["errors"]
+
+
+async def bridged_call(session: BridgeSession, usage: Usage | None, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """fn(*args, **kwargs) in a thread; the bridge usage it caused is added to `usage` (also on failure)."""
+    before = session.usage.as_dict()
+    try:
+        return await asyncio.to_thread(fn, *args, **kwargs)
+    finally:
+        add_served(usage, session, before)

@@ -1,0 +1,35 @@
+"""Shared scripted run for external memory adapters: a real Inspect eval of the `memory` solver over
+memory_support's benchmark, the memory role a scripted mockllm that every adapter reaches only through
+the model bridge."""
+
+from __future__ import annotations
+
+from inspect_ai import Task, eval
+from inspect_ai.dataset import MemoryDataset
+from inspect_ai.model import GenerateConfig, get_model
+from memory_support import H4
+
+from memcurve.evals.dataset import load_samples
+from memcurve.evals.solvers.memory import memory
+from support import mock_output
+
+# what the scripted memory model "extracts" from a conversation that mentions the key
+FACTS = {"Gwendolyn": "The user's manager is Gwendolyn", "Oluwaseun": "The user's manager is Oluwaseun",
+         "Leeds": "The user lives in Leeds", "spicy": "The user dislikes spicy food"}
+
+
+def facts_in(text: str) -> list[str]:
+    return [fact for key, fact in FACTS.items() if key in text]
+
+
+def run_adapter(db, system: str, memory_outputs, options: dict, answer: str = "Gwendolyn"):
+    """One question (the current manager) of the 4-conversation history; returns the EvalLog."""
+    samples = [s for s in load_samples(db, solvers=[f"memory:{system}"])
+               if s.metadata["history_id"] == H4 and s.metadata["question_id"] == "p001-q0000"]
+    reader = get_model("mockllm/model", custom_outputs=lambda *a: mock_output(answer, 30, 2))
+    memory_model = get_model("mockllm/model", custom_outputs=memory_outputs)
+    [log] = eval(Task(dataset=MemoryDataset(samples), solver=memory(system=system, memory_cache="off", options=options),
+                      config=GenerateConfig(max_tokens=16)),
+                 model=reader, model_roles={"memory": memory_model}, display="none", log_dir=None)
+    assert log.status == "success", log.error
+    return log
