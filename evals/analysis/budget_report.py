@@ -23,8 +23,8 @@ def budget_table(frame: pl.DataFrame) -> pl.DataFrame:
     per_history = (budgeted.group_by("context_budget", "solver", "history_id")
                    .agg(pl.col("ingest_tokens").max(), pl.col("ingest_seconds").max()))
     ingest = (per_history.group_by("context_budget", "solver")
-              .agg(ingest_tokens=pl.col("ingest_tokens").fill_null(0).mean(),
-                   ingest_seconds=pl.col("ingest_seconds").fill_null(0).mean()))
+              .agg(ingest_tokens=pl.col("ingest_tokens").cast(pl.Float64).fill_nan(None).fill_null(0).mean(),
+                   ingest_seconds=pl.col("ingest_seconds").cast(pl.Float64).fill_nan(None).fill_null(0).mean()))
     shown = (budgeted.group_by("context_budget", "solver")
              .agg(n=scored.count(), accuracy=scored.mean(), context_tokens=pl.col("context_tokens").mean(),
                   max_context_tokens=pl.col("context_tokens").max()))

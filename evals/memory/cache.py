@@ -132,7 +132,8 @@ class MemoryCache:
     async def _build(self, system, ident, keys, history, llm: MemoryLLM, make_system) -> BuiltMemory:
         n = len(history.conversations)
         start, saved = 0, None
-        for i in range(n, 0, -1):
+        restorable = getattr(system, "restorable", True)  # external stores cannot be rebuilt from JSON
+        for i in range(n if restorable else 0, 0, -1):
             saved = self._load(system.name, keys[i], ident, i)
             if saved is not None:
                 try:
@@ -152,7 +153,8 @@ class MemoryCache:
             await system.ingest(history.conversations[i], llm)
             llm.usage.ingest_seconds += time.perf_counter() - started
             clean = llm.usage.errors == before.errors
-            self._save(system, ident, keys[i + 1], i + 1, llm.usage, to_disk=clean)
+            if restorable:
+                self._save(system, ident, keys[i + 1], i + 1, llm.usage, to_disk=clean)
         run_usage = Usage.from_dict({k: v - getattr(before, k) for k, v in llm.usage.__dict__.items()})
         source = "built" if start == 0 else "disk" if start == n else "resumed"
         return BuiltMemory(system, keys[-1], n, llm.usage, source, start, run_usage)

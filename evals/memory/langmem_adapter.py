@@ -12,7 +12,8 @@ Each conversation is one `manager.invoke({"messages": [...]})` with the conversa
 its first message; a query is `store.search(namespace, query=..., limit=k)`, rendered as one line per
 memory within the context budget. Operations are counted from the store before and after each
 conversation: new keys ADD, changed values UPDATE, vanished keys DELETE. The store is not exported to
-JSON (its vectors are LangGraph's), so `load_state` refuses: use memory_cache=off.
+JSON (its vectors are LangGraph's): the memory cache never checkpoints it (`restorable` False) and
+`load_state` refuses.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ def memory_text(value: dict[str, Any]) -> str:
 
 class LangMemMemory:
     name = "langmem"
+    restorable = False  # its vectors live in a LangGraph store: never checkpointed, rebuilt per process
 
     def __init__(self, k: int = 10, user_id: str = "memcurve-user", embedder: str = "auto", query_limit: int = 5):
         if not available():

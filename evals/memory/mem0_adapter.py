@@ -14,8 +14,8 @@ within the context budget.
 
 `mem0_config` (a dict for `Memory.from_config`) runs mem0 with its own providers instead, outside
 Inspect's accounting; `memory` injects a ready object (tests). mem0 keeps its vectors in its own store,
-so a state cannot be restored from JSON: `load_state` refuses and such a memory is rebuilt per process
-(use memory_cache=off). `infer` False stores messages verbatim (mem0's `infer=False`, no LLM calls).
+so a state cannot be restored from JSON: the memory cache never checkpoints it (`restorable` False)
+and builds it once per process and history; `load_state` refuses. `infer` False stores messages verbatim (mem0's `infer=False`, no LLM calls).
 """
 
 from __future__ import annotations
@@ -67,6 +67,7 @@ def bridge_config(base_url: str, api_key: str, embedder: str, dims: int, folder:
 
 class Mem0Memory:
     name = "mem0"
+    restorable = False  # its vectors live in mem0's store: never checkpointed, rebuilt per process
 
     def __init__(self, k: int = 10, user_id: str = "memcurve-user", infer: bool = True,
                  mem0_config: dict[str, Any] | None = None, memory: Any = None, embedder: str = "auto"):

@@ -22,10 +22,10 @@ def facts_in(text: str) -> list[str]:
     return [fact for key, fact in FACTS.items() if key in text]
 
 
-def run_adapter(db, system: str, memory_outputs, options: dict, answer: str = "Gwendolyn"):
-    """One question (the current manager) of the 4-conversation history; returns the EvalLog."""
+def run_adapter(db, system: str, memory_outputs, options: dict, answer: str = "Gwendolyn", histories=(H4,)):
+    """One question (the current manager) of each history (default: the 4-conversation one); the EvalLog."""
     samples = [s for s in load_samples(db, solvers=[f"memory:{system}"])
-               if s.metadata["history_id"] == H4 and s.metadata["question_id"] == "p001-q0000"]
+               if s.metadata["history_id"] in histories and s.metadata["question_id"] == "p001-q0000"]
     reader = get_model("mockllm/model", custom_outputs=lambda *a: mock_output(answer, 30, 2))
     memory_model = get_model("mockllm/model", custom_outputs=memory_outputs)
     [log] = eval(Task(dataset=MemoryDataset(samples), solver=memory(system=system, memory_cache="off", options=options),

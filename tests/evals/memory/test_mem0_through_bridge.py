@@ -8,7 +8,7 @@ import json
 
 import pytest
 from adapter_support import facts_in, run_adapter
-from memory_support import build_memory_store
+from memory_support import H2, H4, build_memory_store
 from support import mock_output
 
 from memcurve.evals.memory.mem0_adapter import available
@@ -37,3 +37,12 @@ def test_mem0_runs_through_the_bridge_with_its_tokens_in_the_log(tmp_path):
     assert store["memory_items"] == 4  # one memory per conversation in this script
     assert "The user's manager is Gwendolyn" in sample.messages[0].text
     assert sample.output.completion == "Gwendolyn"
+
+
+def test_nested_histories_each_build_their_own_mem0(tmp_path):
+    """mem0's store cannot be checkpointed: the 4-conversation history is built afresh, not resumed."""
+    db = build_memory_store(tmp_path / "m.duckdb")
+    log = run_adapter(db, "mem0", mem0_extractor, {"embedder": "hashing", "k": 3}, histories=(H2, H4))
+    by_history = {s.metadata["history_id"]: s for s in log.samples}
+    assert [by_history[h].store["ingest_calls"] for h in (H2, H4)] == [2, 4]
+    assert all(s.error is None and s.output.completion == "Gwendolyn" for s in log.samples)
