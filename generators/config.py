@@ -31,6 +31,8 @@ class GenerationConfig:
     questions_per_history: int = 8  # questions that share one history chain (ConvoMem packs up to 100)
     templates: str | None = None  # a user template pack directory, layered over the built-in pack
     start_date: str = "2024-01-08"  # the first conversation day
+    length: str = "real"  # real: assistant replies of 150-400 tokens; short: brief turns for fast offline demos
+    change_interval_days: tuple[int, int] = (60, 540)  # a changing fact keeps each value this many days
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), sort_keys=True)
@@ -96,6 +98,14 @@ def build_config(values: dict[str, Any]) -> GenerationConfig:
         except ValueError:
             raise ConfigError(f"invalid start_date {values['start_date']!r}: expected YYYY-MM-DD") from None
         out["start_date"] = str(values["start_date"])
+    if values.get("length") is not None:
+        from memcurve.generators.compose import LENGTHS
+
+        if values["length"] not in LENGTHS:
+            raise ConfigError(f"invalid length {values['length']!r}: expected one of {', '.join(LENGTHS)}")
+        out["length"] = str(values["length"])
+    if values.get("change_interval_days") is not None:
+        out["change_interval_days"] = parse_interval(values["change_interval_days"])
     config = GenerationConfig(**out)
     check_scale(config)
     return config
@@ -108,6 +118,20 @@ def _whole_number(name: str, value: Any) -> int:
     if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
         return int(value)
     raise ConfigError(f"invalid {name} {value!r}: expected a whole number")
+
+
+def parse_interval(value) -> tuple[int, int]:
+    """'60,540' or [60, 540]: the shortest and longest days a changing fact keeps one value (1 <= low <= high)."""
+    items = value.split(",") if isinstance(value, str) else value if isinstance(value, (list, tuple)) else [value]
+    try:
+        days = [int(str(i).strip()) for i in items]
+    except ValueError:
+        days = []
+    if len(days) == 1:
+        days = days * 2
+    if len(days) != 2 or not 1 <= days[0] <= days[1]:
+        raise ConfigError(f"invalid change_interval_days {value!r}: expected LOW,HIGH days with 1 <= LOW <= HIGH")
+    return (days[0], days[1])
 
 
 def load_config_file(path: str | Path) -> dict[str, Any]:

@@ -1,26 +1,42 @@
-"""Filler conversations: everyday assistant tasks (recipes, emails, code, travel, budgeting, study, ...)
-that surround the evidence, plus hard negatives: other people's pets, cities, cars and jobs, registered as
-facts with that person as subject, so they never reveal or contradict the user's own answers.
+"""Filler conversations: composed everyday assistant work (generators.compose) with one brief side exchange,
+which is a composed exchange, a filler template (templates/fillers/*.j2) or a hard negative (someone else's
+pet, city, car, job, from templates/negatives/<slot>.j2, registered as a fact of that person so it never
+reveals or contradicts the user's own answers).
 
-Filler templates (templates/fillers/*.j2) may use only the context below: values drawn from vocab pools
-that share no entry with any slot's pool.
+Evidence conversations are made from the filler of their timeline slot by swapping the side exchange for
+the planted one (`with_planted`), so fillers and evidence share length, shape and speaker order.
+
+Filler templates may use only the context below: values drawn from vocab pools that share no entry with
+any slot's pool. A template line that this persona has already used gets a short composed tail, so
+no message text repeats within a persona's conversations.
 """
 
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 
+from memcurve.generators.compose import Composer
 from memcurve.generators.personas import Persona
 from memcurve.generators.planting.common import ConversationDraft, FactDraft, check_evidence
 from memcurve.generators.planting.vocab import words
 from memcurve.generators.templating import Pack
 
-NEGATIVE_SHARE = 0.12  # share of fillers that are hard negatives
-SESSION_SHARE = 0.4  # share of plain fillers that cover two tasks in one sitting (8-10 messages)
+NEGATIVE_SHARE = 0.12  # share of fillers whose side exchange is a hard negative
+TEMPLATE_SHARE = 0.15  # share of fillers whose side exchange is a filler template (each used once per persona)
 _CONTEXT_POOLS = {
     "friend": "filler_names", "friend2": "filler_names", "dish": "filler_dishes", "destination": "filler_destinations",
     "language": "filler_languages", "subject": "filler_subjects", "relation": "filler_relations",
     "month": "filler_months", "number": "filler_numbers",
+}
+_TAILS = {
+    "user": ["I'll try that on {day}.", "{person} will be glad to hear it.", "That's a relief.",
+             "I'll keep it in mind for {month}.", "Noted for next time.", "I'll tell {person}.",
+             "Good, that saves me a trip.", "I'll give it {count} weeks."],
+    "assistant": ["Give it a go and see how it feels.", "Small steps are fine here.",
+                  "You can always adjust it later.", "Let me know how it turns out.",
+                  "That should keep things simple.", "It's a common situation, so don't worry about it.",
+                  "Check back in a week or so.", "Take your time with it."],
 }
 
 
@@ -31,34 +47,82 @@ def filler_context(persona: Persona, rng: random.Random) -> dict[str, str]:
     return ctx
 
 
-class FillerMaker:
-    """Renders fillers from a pack; the section lists are looked up once."""
+@dataclass
+class Filler:
+    """A composed filler: its segments (lists of turns) and which one is the replaceable side exchange."""
 
-    def __init__(self, pack: Pack) -> None:
+    topic: str
+    segments: list[list[tuple[str, str, bool]]]
+    side_at: int
+    facts: list[FactDraft]
+
+    def draft(self) -> ConversationDraft:
+        return ConversationDraft(self.topic, [t for seg in self.segments for t in seg], list(self.facts))
+
+
+class FillerMaker:
+    """Renders a persona's fillers from a pack; the section lists are looked up once."""
+
+    def __init__(self, pack: Pack, length: str = "real") -> None:
+        self.length = length
         self.plain = [s for key in pack.keys("fillers") for s in pack.sections(key, "conversation")]
         self.negatives = {key.split("/", 1)[1]: pack.sections(key, "conversation") for key in pack.keys("negatives")}
         self.keys = {id(s): key for key in pack.keys("fillers") for s in pack.sections(key, "conversation")}
 
-    def make(self, persona: Persona, rng: random.Random) -> ConversationDraft:
-        if self.negatives and rng.random() < NEGATIVE_SHARE:
-            slot = rng.choice(sorted(s for s in self.negatives if s in persona.others))
+    def for_persona(self, persona: Persona) -> PersonaFillers:
+        return PersonaFillers(self, persona)
+
+
+class PersonaFillers:
+    """One persona's fillers and evidence conversations; remembers every text used, so none repeats."""
+
+    def __init__(self, maker: FillerMaker, persona: Persona) -> None:
+        self.maker = maker
+        self.persona = persona
+        self.composer = Composer(maker.length, persona.safe_context())
+        self.unused_templates = list(range(len(maker.plain)))
+
+    def make(self, rng: random.Random) -> Filler:
+        topic, segments, side_at = self.composer.conversation(rng)
+        facts: list[FactDraft] = []
+        roll = rng.random()
+        persona, maker = self.persona, self.maker
+        if maker.negatives and roll < NEGATIVE_SHARE:
+            slot = rng.choice(sorted(s for s in maker.negatives if s in persona.others))
             subject, value = persona.others[slot]
-            section = rng.choice(self.negatives[slot])
+            section = rng.choice(maker.negatives[slot])
             turns = section.conversation({**persona.safe_context(), "subject": subject, "value": value})
             check_evidence(section.display, section.line, turns, "user")
-            return ConversationDraft(f"negatives/{slot}", turns, [FactDraft(subject, slot, value)])
-        sections = [rng.choice(self.plain)]
-        if len(self.plain) > 1 and rng.random() < SESSION_SHARE:
-            second = rng.choice(self.plain)
-            while second is sections[0]:
-                second = rng.choice(self.plain)
-            sections.append(second)
-        turns = []
-        for section in sections:
-            part = section.conversation(filler_context(persona, rng))
-            check_evidence(section.display, section.line, part, None)
-            turns.extend(part)
-        return ConversationDraft(" + ".join(self.keys[id(s)] for s in sections), turns, [])
+            segments[side_at] = self.fresh(rng, turns)
+            facts.append(FactDraft(subject, slot, value))
+        elif self.unused_templates and roll < NEGATIVE_SHARE + TEMPLATE_SHARE:
+            pick = self.unused_templates.pop(rng.randrange(len(self.unused_templates)))
+            section = maker.plain[pick]
+            turns = section.conversation(filler_context(persona, rng))
+            check_evidence(section.display, section.line, turns, None)
+            segments[side_at] = self.fresh(rng, turns)
+        return Filler(topic, segments, side_at, facts)
+
+    def with_planted(self, filler: Filler, planted: ConversationDraft, rng: random.Random) -> ConversationDraft:
+        """The evidence conversation of a slot: its filler with the side exchange replaced by the planted one."""
+        segments = list(filler.segments)
+        segments[filler.side_at] = self.fresh(rng, planted.turns)
+        return ConversationDraft(filler.topic, [t for seg in segments for t in seg], planted.facts)
+
+    def fresh(self, rng: random.Random, turns: list[tuple[str, str, bool]]) -> list[tuple[str, str, bool]]:
+        """Template turns with every line this persona already used extended by a short composed tail (a marked
+        line keeps its value: the tail only follows it)."""
+        out = []
+        used = self.composer.used
+        for speaker, text, marked in turns:
+            tails = _TAILS[speaker]
+            for _ in range(len(tails)):
+                if text not in used:
+                    break
+                text = f"{text} {self.composer.fill(rng, rng.choice(tails), '')}"
+            used.add(text)
+            out.append((speaker, text, marked))
+        return out
 
 
 def negative_samples(persona: Persona) -> dict:
@@ -72,3 +136,7 @@ def negative_samples(persona: Persona) -> dict:
 def filler_samples(persona: Persona, pack: Pack) -> dict:
     ctx = filler_context(persona, random.Random(0))
     return {key: ([ctx], [], None) for key in pack.keys("fillers")}
+
+
+__all__ = ["FillerMaker", "PersonaFillers", "Filler", "filler_context", "filler_samples", "negative_samples",
+           ]

@@ -92,8 +92,13 @@ def van_der_corput(count: int) -> list[int]:
     return list(_corput(count))
 
 
-def layout_chain(ns: Sequence[int], slots_total: int, rng: random.Random) -> ChainLayout:
-    """Place the evidence of questions with evidence counts `ns` on a timeline of `slots_total` slots."""
+def layout_chain(ns: Sequence[int], slots_total: int, rng: random.Random,
+                 spreads: Sequence[float | None] | None = None) -> ChainLayout:
+    """Place the evidence of questions with evidence counts `ns` on a timeline of `slots_total` slots.
+
+    `spreads` gives a question's own half-width (share of the timeline) for its evidence, e.g. a changing
+    fact whose values must lie months apart; None keeps SPREAD.
+    """
     m = slots_total
     total = sum(ns)
     if total > m:
@@ -102,11 +107,14 @@ def layout_chain(ns: Sequence[int], slots_total: int, rng: random.Random) -> Cha
     offset = rng.randrange(len(TARGETS))
     slots, targets = [], []
     for qi, n in enumerate(ns):
+        spread = SPREAD if spreads is None or spreads[qi] is None else min(0.48, spreads[qi])
         target = min(0.98, max(0.02, TARGETS[(qi + offset) % len(TARGETS)] + rng.uniform(-0.05, 0.05)))
+        if spread > SPREAD:  # a wide question sits where its whole span fits
+            target = min(max(target, spread + 0.01), 0.99 - spread)
         targets.append(target)
         mine = []
         for j in range(n):
-            spot = target if n == 1 else target + SPREAD * (2 * j / (n - 1) - 1)
+            spot = target if n == 1 else target + spread * (2 * j / (n - 1) - 1)
             mine.append(_nearest_free(taken, round(min(1.0, max(0.0, spot)) * (m - 1))))
         slots.append(sorted(mine))
     filler_slots = [p for p in range(m) if not taken[p]]

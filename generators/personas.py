@@ -33,7 +33,12 @@ CHANGING_SLOTS: dict[str, str] = {
 NEGATIVE_SLOTS: dict[str, str] = {
     "dog_name": "dog_names", "cat_name": "cat_names", "home_city": "home_cities", "car_model": "car_models",
     "employer": "employers", "instrument": "instruments", "book_recommendation": "title:rec",
+    "sister_name": "sister_names", "partner_name": "partner_names", "gym_name": "gyms",
 }
+# user slots a persona may not have (no dog, no sister, ...): each is missing for about half the personas,
+# and then it is asked as an abstention question worded exactly like the answerable one
+ABSENTABLE: tuple[str, ...] = ("dog_name", "gym_name", "instrument", "partner_name", "sister_name")
+ABSENT_SHARE = 0.5
 
 
 def pool(name: str) -> tuple[str, ...]:
@@ -53,6 +58,7 @@ class Persona:
     preferences: dict[str, dict[str, str]]  # domain -> aspect -> value key (vocab/preferences.yaml)
     circumstances: dict[str, dict[str, str]]  # domain -> aspect -> value key (vocab/implicit.yaml)
     others: dict[str, tuple[str, str]] = field(default_factory=dict)  # slot -> (subject, value): hard negatives
+    absent: tuple[str, ...] = ()  # user slots this persona does not have (asked as abstention questions)
 
     @property
     def name(self) -> str:
@@ -62,10 +68,11 @@ class Persona:
         prefs = structured("preferences")
         return json.dumps({
             "age": self.age, "job": self.job, "home_city": self.facts["home_city"], "employer": self.facts["employer"],
-            "family": {"sister": self.facts["sister_name"], "partner": self.facts["partner_name"]},
-            "pets": {"dog": self.facts["dog_name"]}, "hobbies": self.hobbies,
-            "diet": self.preferences["dinner"]["diet"], "gym": self.facts["gym_name"],
-            "instrument": self.facts["instrument"], "doctor": self.facts["doctor_name"],
+            "family": {"sister": self.facts.get("sister_name"), "partner": self.facts.get("partner_name")},
+            "pets": {"dog": self.facts.get("dog_name")}, "hobbies": self.hobbies,
+            "diet": self.preferences["dinner"]["diet"], "gym": self.facts.get("gym_name"),
+            "instrument": self.facts.get("instrument"), "doctor": self.facts["doctor_name"],
+            "does_not_have": list(self.absent),
             "recommended_by_assistant": self.recommended,
             "preferences": {d: {a: prefs[d][a][v]["rubric"] for a, v in asp.items()}
                             for d, asp in self.preferences.items()},
@@ -84,7 +91,10 @@ def make_persona(index: int, rng: random.Random) -> Persona:
     prefs = {d: {a: rng.choice(sorted(vals)) for a, vals in asp.items()}
              for d, asp in structured("preferences").items()}
     circ = {d: {a: rng.choice(sorted(vals)) for a, vals in asp.items()} for d, asp in structured("implicit").items()}
+    absent = [slot for slot in ABSENTABLE if rng.random() < ABSENT_SHARE] or [rng.choice(ABSENTABLE)]
     own = {**facts, **recommended}
+    for slot in absent:
+        del facts[slot]
     others = {}
     for slot, p in NEGATIVE_SLOTS.items():
         choices = [v for v in pool(p) if v != own.get(slot)]
@@ -93,5 +103,5 @@ def make_persona(index: int, rng: random.Random) -> Persona:
         persona_id=f"p{index:03d}", first_name=rng.choice(words("first_names")),
         last_name=rng.choice(words("last_names")), age=rng.randint(22, 68), job=rng.choice(words("jobs")),
         hobbies=rng.sample(words("hobbies"), 3), facts=facts, recommended=recommended, preferences=prefs,
-        circumstances=circ, others=others,
+        circumstances=circ, others=others, absent=tuple(absent),
     )

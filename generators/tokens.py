@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+TOKENIZER = "memcurve-estimate-1"  # the name stored in meta.tokenizer: what messages.tokens counts
 _PIECE = re.compile(r"[A-Za-z]+|\d+|[^\sA-Za-z\d]")
 
 

@@ -17,6 +17,7 @@ ids; history checks report history ids. The checks:
 - abstention_unplanted   abstention questions: the user never had a facts row for the asked slot
 - temporal_recomputed    temporal answers equal generators.temporal.compute over the stored timestamps
 - no_duplicate_conversation   no conversation appears twice in a history
+- no_duplicate_text      not for imported data: no message text and no conversation text occurs twice in a history
 - history_order          conversations start strictly later along each history, size equals the rows, the
                          conversations belong to the history's persona, and every question is asked after
                          the history's last message
@@ -140,6 +141,7 @@ class _Context:
     """What several checks need to know first: whether the facts table can be checked at all."""
 
     facts_skip: str | None
+    source: str = ""
 
     @classmethod
     def load(cls, con: duckdb.DuckDBPyConnection) -> _Context:
@@ -148,7 +150,7 @@ class _Context:
         skip = None
         if source != GENERATOR_SOURCE and not has_facts:
             skip = f"imported data ({source or 'no source'}) has no facts table rows"
-        return cls(facts_skip=skip)
+        return cls(facts_skip=skip, source=source)
 
 
 # A check returns (checked, unit, failures) or a skip reason; failures are SQL yielding rows (id, reason),
@@ -233,14 +235,16 @@ def _prepare_slot_questions(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _sq AS
         SELECT q.question_id, q.persona_id, q.slot, q.category,
+               -- abstention: the evidence is someone else's value; the user's own would compete
+               CASE WHEN q.is_abstention THEN 'user' ELSE
                coalesce(min(f.subject) FILTER (WHERE f.subject IN ('user', 'assistant')), min(f.subject),
-                        CASE WHEN q.category = 'assistant_facts' THEN 'assistant' ELSE 'user' END) AS subject,
+                        CASE WHEN q.category = 'assistant_facts' THEN 'assistant' ELSE 'user' END) END AS subject,
                list_transform(list_append(q.aliases, q.answer), lambda a: lower(a)) AS accepted
         FROM questions q
              LEFT JOIN evidence e ON e.question_id = q.question_id
              LEFT JOIN facts f ON f.message_id = e.message_id AND f.slot = q.slot
         WHERE q.slot IS NOT NULL AND q.category NOT IN {_in_list(COMPUTED_CATEGORIES)}
-        GROUP BY q.question_id, q.persona_id, q.slot, q.category, q.aliases, q.answer
+        GROUP BY q.question_id, q.persona_id, q.slot, q.category, q.aliases, q.answer, q.is_abstention
     """)
 
 
@@ -450,6 +454,37 @@ def check_no_duplicate_conversation(con, ctx) -> CheckSpec:
     return _count(con, "SELECT * FROM histories"), "histories", sql
 
 
+def check_no_duplicate_text(con, ctx) -> CheckSpec | str:
+    """No message text and no whole conversation text occurs twice in one history (generated data only:
+    real chats legitimately repeat "thanks!"). Histories of a chain are nested (checked by `nesting`), so the
+    largest history of each chain covers the smaller ones."""
+    if ctx.source.startswith("import"):
+        return f"imported data ({ctx.source}) keeps its own texts"
+    sql = """
+        WITH largest AS (
+            SELECT history_id FROM (
+                SELECT history_id, row_number() OVER (PARTITION BY chain_id ORDER BY size DESC) AS r FROM histories)
+            WHERE r = 1
+        ),
+        msgs AS (
+            SELECT hc.history_id, m.conversation_id, m.position, hash(m.text) AS h, m.message_id
+            FROM largest l JOIN history_conversations hc ON hc.history_id = l.history_id
+                 JOIN messages m ON m.conversation_id = hc.conversation_id
+        ),
+        convs AS (
+            SELECT history_id, conversation_id, hash(string_agg(h::VARCHAR, ',' ORDER BY position)) AS h
+            FROM msgs GROUP BY 1, 2
+        )
+        SELECT history_id AS id, 'message text of ' || min(message_id) || ' occurs ' || count(*) || ' times'
+               AS reason
+        FROM msgs GROUP BY history_id, h HAVING count(*) > 1
+        UNION ALL
+        SELECT history_id, 'conversation text of ' || min(conversation_id) || ' occurs ' || count(*) || ' times'
+        FROM convs GROUP BY history_id, h HAVING count(*) > 1
+    """
+    return _count(con, "SELECT * FROM histories"), "histories", sql
+
+
 def check_history_order(con, ctx) -> CheckSpec:
     sql = """
         WITH ordered AS (
@@ -517,6 +552,7 @@ CHECKS: list[tuple[str, Callable]] = [
     ("abstention_unplanted", check_abstention_unplanted),
     ("temporal_recomputed", check_temporal_recomputed),
     ("no_duplicate_conversation", check_no_duplicate_conversation),
+    ("no_duplicate_text", check_no_duplicate_text),
     ("history_order", check_history_order),
     ("nesting", check_nesting),
 ]

@@ -24,7 +24,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     check_workers(args.workers)
     values = load_config_file(args.config) if args.config else {}
     for name in ("seed", "personas", "sizes", "categories", "questions_per_category", "max_evidence",
-                 "questions_per_history", "templates", "start_date"):
+                 "questions_per_history", "templates", "start_date", "length", "change_interval_days"):
         value = getattr(args, name)
         if value is not None:
             values[name] = value
@@ -121,6 +121,14 @@ def _add_plan(sub) -> None:
     plan.set_defaults(func=_cmd_plan)
 
 
+def _cmd_audit(args: argparse.Namespace) -> int:
+    from memcurve.generators.audit import audit
+
+    report = audit(Path(args.db), Path(args.against) if args.against else None, k=args.k)
+    print(report.render())
+    return 0 if report.ok else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="memcurve", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -135,6 +143,10 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--max-evidence", dest="max_evidence", type=int, help="most evidence messages per question (1-6)")
     gen.add_argument("--questions-per-history", dest="questions_per_history", type=int)
     gen.add_argument("--start-date", dest="start_date")
+    gen.add_argument("--length", choices=("real", "short"),
+                     help="real: assistant replies of 150-400 tokens (default); short: brief turns for fast demos")
+    gen.add_argument("--change-interval-days", dest="change_interval_days",
+                     help="LOW,HIGH days a changing fact keeps one value (default 60,540)")
     gen.add_argument("--templates", help="a user template pack directory, layered over the built-in pack")
     gen.add_argument("--config", help="a YAML or JSON file of settings (flags override it)")
     gen.add_argument("--workers", type=int, help="persona worker processes (default: one per core when personas >= 8)")
@@ -149,6 +161,12 @@ def build_parser() -> argparse.ArgumentParser:
     info = sub.add_parser("info", help="counts, tokens, overlap and content hash")
     info.add_argument("db")
     info.set_defaults(func=_cmd_info)
+
+    aud = sub.add_parser("audit", help="shortcut detectors, no-history baselines, BM25 recall, length and variety")
+    aud.add_argument("db")
+    aud.add_argument("--against", help="a second benchmark to train the detectors and majority baseline on")
+    aud.add_argument("--k", type=int, default=5, help="BM25 cut-off (default 5)")
+    aud.set_defaults(func=_cmd_audit)
 
     exp = sub.add_parser("export", help="export every table as parquet or jsonl")
     exp.add_argument("db")

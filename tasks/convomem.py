@@ -64,6 +64,7 @@ DEFAULT_BENCHMARK = {
     "questions_per_category": 2,
     "questions_per_history": 6,
     "max_evidence": 1,
+    "length": "short",  # brief turns: the offline run stays within minutes
 }
 DEFAULT_WINDOW = 3072
 

@@ -33,6 +33,7 @@ DEFAULT_BENCHMARK = {
     "categories": ",".join(c for cats in ABILITIES.values() for c in cats),
     "questions_per_category": 1,
     "questions_per_history": 1,  # LongMemEval: every question has its own haystack
+    "length": "short",  # brief turns: the offline run stays within minutes
 }
 
 

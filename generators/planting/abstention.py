@@ -1,23 +1,24 @@
-"""Abstention: the question asks for a close neighbour of what was said (the cat, when only the dog was
-mentioned). The evidence is the related planted messages; the asked-for slot is never planted for the user.
+"""Abstention: the persona is asked about a slot it does not have (no dog, no sister), with exactly the
+wordings of the answerable user_facts question, which other personas (about half) can answer. The evidence
+is the closest thing the history holds: someone else's value for that slot (a hard negative, "my
+neighbour's dog Rex"), so the question looks answerable and the right reply is that it was never said.
 """
 
 from __future__ import annotations
 
-from memcurve.generators.personas import Persona
+from memcurve.generators.personas import ABSENTABLE, Persona
 from memcurve.generators.planting.common import ABSTAIN, FactDraft, QuestionDraft, render_conversations, render_question
 
 CATEGORY = "abstention"
-# asked-for slot (never planted with subject 'user') -> the related user_facts slot that is planted
-PAIRS = {
-    "cat_name": "dog_name", "brother_name": "sister_name", "dentist_name": "doctor_name",
-    "partner_employer": "employer", "childhood_city": "home_city",
-}
 ALIASES = ["No information", "not mentioned", "I don't know"]
 
 
 def topics(n: int) -> list[str]:
-    return sorted(PAIRS)
+    return sorted(ABSENTABLE)
+
+
+def available(persona: Persona, topic: str) -> bool:
+    return topic in persona.absent
 
 
 def exclusive(topic: str) -> bool:
@@ -25,17 +26,14 @@ def exclusive(topic: str) -> bool:
 
 
 def plant(pack, persona: Persona, rng, n: int, topic: str, chain) -> QuestionDraft:
-    related = PAIRS[topic]
-    value = persona.facts[related]
+    subject, value = persona.others[topic]
     base = persona.safe_context()
-    convs = render_conversations(pack, f"user_facts/{related}", [{**base, "value": value}] * n, rng,
-                                 [[FactDraft("user", related, value)] for _ in range(n)])
-    q = render_question(pack, f"{CATEGORY}/{topic}", {**base, "related": value}, rng)
-    return QuestionDraft(CATEGORY, f"{CATEGORY}/{topic}", q["question"], q["answer"] or ABSTAIN, convs,
-                         aliases=q["aliases"] or list(ALIASES), answer_kind="abstention", slot=topic,
-                         is_abstention=True)
+    convs = render_conversations(pack, f"negatives/{topic}", [{**base, "subject": subject, "value": value}] * n, rng,
+                                 [[FactDraft(subject, topic, value)] for _ in range(n)])
+    q = render_question(pack, f"user_facts/{topic}", {**base, "value": value}, rng)
+    return QuestionDraft(CATEGORY, f"{CATEGORY}/{topic}", q["question"], ABSTAIN, convs, aliases=list(ALIASES),
+                         answer_kind="abstention", slot=topic, is_abstention=True)
 
 
 def samples(persona: Persona) -> dict:
-    base = persona.safe_context()
-    return {f"{CATEGORY}/{slot}": ([], [{**base, "related": persona.facts[rel]}], None) for slot, rel in PAIRS.items()}
+    return {}  # uses user_facts/<slot> questions and negatives/<slot> conversations, dry-rendered by those

@@ -5,6 +5,7 @@ N > 1 messages: N rated items (restaurants, hikes, ...), and the question needs 
 from __future__ import annotations
 
 from memcurve.generators.personas import USER_SLOTS, Persona
+from memcurve.generators.personas import pool as slot_pool
 from memcurve.generators.planting.common import (FactDraft, QuestionDraft, render_conversation, render_conversations,
                                        render_question)
 from memcurve.generators.planting.vocab import titles, words
@@ -22,6 +23,11 @@ RANKINGS = {
 
 def topics(n: int) -> list[str]:
     return sorted(USER_SLOTS) if n == 1 else sorted(k for k, v in RANKINGS.items() if v[1][1] - v[1][0] + 1 >= n)
+
+
+def available(persona: Persona, topic: str) -> bool:
+    """A persona is asked only about slots it has (no dog, no dog-name question)."""
+    return topic in RANKINGS or topic in persona.facts
 
 
 def exclusive(topic: str) -> bool:
@@ -54,8 +60,10 @@ def plant(pack, persona: Persona, rng, n: int, topic: str, chain, *, category=CA
 
 def samples(persona: Persona, *, category=CATEGORY, speaker=SPEAKER, values=None, rankings=RANKINGS) -> dict:
     base = persona.safe_context()
+    if values is None:  # every user slot, also those this persona lacks
+        values = {slot: persona.facts.get(slot) or slot_pool(USER_SLOTS[slot])[0] for slot in USER_SLOTS}
     out = {f"{category}/{slot}": ([{**base, "value": v}], [{**base, "value": v}], speaker)
-           for slot, v in (values or persona.facts).items()}
+           for slot, v in values.items()}
     for kind, (pool, (lo, _), _, _) in rankings.items():
         item = pool()[0]
         out[f"{category}/{kind}"] = ([{**base, "item": item, "score": lo}], [{**base, "items": [item]}], speaker)

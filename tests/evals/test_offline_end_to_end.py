@@ -24,7 +24,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_offline_model_answers_planted_facts_at_size_one(tmp_path, monkeypatch):
     db = tmp_path / "tiny.duckdb"
     generate(build_config({"seed": 7, "personas": 3, "sizes": "1", "categories": "user_facts,assistant_facts",
-                           "questions_per_category": 2, "questions_per_history": 4, "max_evidence": 1}),
+                           "questions_per_category": 2, "questions_per_history": 4, "max_evidence": 1,
+                           "length": "short"}),
              db, force=False, progress=False)
     monkeypatch.chdir(ROOT)  # Inspect resolves task files relative to the working directory
     [log] = eval("tasks/convomem.py", model="gguf/gemma-3-270m", display="none", log_dir=str(tmp_path / "logs"),

@@ -56,7 +56,7 @@ def test_every_check_runs_and_passes_on_the_hand_built_store(rich):
     checked = {c.name: c.checked for c in report.checks}
     assert checked == {"evidence_present": 5, "answer_in_evidence": 3, "no_competing_value": 4,
                        "changing_final": 1, "abstention_unplanted": 1, "temporal_recomputed": 1,
-                       "no_duplicate_conversation": 2, "history_order": 2, "nesting": 2}
+                       "no_duplicate_conversation": 2, "no_duplicate_text": 2, "history_order": 2, "nesting": 2}
     assert not any(c.skipped for c in report.checks)
 
 
@@ -119,6 +119,23 @@ def test_duplicated_conversation_is_caught(good_db):
     assert failing(report) == {"no_duplicate_conversation": [hid], "history_order": [hid]}
 
 
+def test_repeated_message_text_is_caught(good_db):
+    with duckdb.connect(str(good_db)) as con:
+        hid, a, b = con.execute("""
+            SELECT hc.history_id, min(m.message_id), max(m.message_id)
+            FROM history_conversations hc JOIN messages m ON m.conversation_id = hc.conversation_id
+            WHERE hc.history_id = (SELECT max(history_id) FROM histories
+                                   WHERE size = (SELECT max(size) FROM histories))
+              AND m.speaker = 'assistant'
+            GROUP BY 1""").fetchone()
+        con.execute("UPDATE messages SET text = (SELECT text FROM messages WHERE message_id = ?) WHERE message_id = ?",
+                    [a, b])
+    report = validate(good_db)
+    dup = report.check("no_duplicate_text")
+    assert hid in dup.failing_ids
+    assert any(f"message text of {a} occurs 2 times" == f.reason for f in dup.failures)
+
+
 def test_wrong_changing_final_value_is_caught(good_db):
     qid = defects.wrong_changing_final(good_db)
     report = validate(good_db)
@@ -165,7 +182,8 @@ def test_imported_data_without_facts_skips_fact_checks(rich):
         con.execute("UPDATE meta SET value = 'import.longmemeval' WHERE key = 'source'")
     report = validate(rich)
     skipped = [c.name for c in report.checks if c.skipped]
-    assert skipped == ["no_competing_value", "changing_final", "abstention_unplanted", "temporal_recomputed"]
+    assert skipped == ["no_competing_value", "changing_final", "abstention_unplanted", "temporal_recomputed",
+                       "no_duplicate_text"]
     assert report.ok
     assert "skip  no_competing_value" in report.render()
 

@@ -1,0 +1,153 @@
+"""One persona, start to finish: its questions, history chains, timeline, fillers and evidence, as rows.
+
+Per persona (independent random stream `memcurve:<seed>:<persona>`, so personas are built in parallel
+worker processes): draw question shapes (category, evidence count), group them into history chains
+(generators.histories), give each question its content (generators.planting), place every conversation
+on the persona's timeline (generators.timeline), then emit rows (generators.rows).
+
+Timeline: a persona has one slot per conversation of its largest history (M = max(sizes)), in waking
+hours with bursts and gaps; slot p holds the persona's filler p (shared by all its chains) or one chain's
+evidence conversation, which is filler p with its side exchange swapped for the planted exchange.
+Ids: p003 (persona), p003-c0042 (conversation; c0000..c<M-1> are the fillers by slot), p003-c0042-m07,
+p003-q0017, p003-f0005 (fact), p003-h02 (chain), p003-h02-n0030 (its history of 30 conversations).
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+
+from memcurve.generators.categories import CATEGORIES
+from memcurve.generators.config import GenerationConfig
+from memcurve.generators.fillers import FillerMaker
+from memcurve.generators.histories import Shape, form_chains, layout_chain
+from memcurve.generators.personas import Persona, make_persona
+from memcurve.generators.planting.common import ChainState
+from memcurve.generators.planting.registry import PLANTERS
+from memcurve.generators.planting.vocab import words
+from memcurve.generators.emit import (Ids, emit_conversation, emit_facts, emit_facts_for_question, emit_histories,
+                                      emit_question)
+from memcurve.generators.rows import RowBuffer
+from memcurve.generators.templating import Pack
+from memcurve.generators.timeline import DAY, asked_at, starts
+
+SINGLE_SHARE = 0.4  # ConvoMem: about 40% of items have one evidence message
+
+
+def build_persona(index: int, config: GenerationConfig, pack: Pack, maker: FillerMaker, rows: RowBuffer) -> None:
+    """Generate one persona completely and append its rows."""
+    rng = random.Random(f"memcurve:{config.seed}:{index}")
+    persona = make_persona(index, rng)
+    pid = persona.persona_id
+    slots_total = max(config.sizes)
+    rows.add("personas", pid, persona.name, persona.attributes_json())
+
+    shapes = _draw_shapes(config, rng, slots_total)
+    chains = form_chains(shapes, config.questions_per_history, _caps(slots_total))
+
+    start_day = datetime.fromisoformat(config.start_date) + timedelta(days=index % 5)
+    window = starts(slots_total, start_day, rng)
+    span_days = max(1.0, (window[-1] - window[0]) / DAY)
+    ids = Ids(pid)
+    filler_rng = random.Random(f"memcurve:{config.seed}:{index}:fillers")
+    own = maker.for_persona(persona)
+    fillers = [own.make(filler_rng) for _ in range(slots_total)]
+    filler_ids: dict[int, str] = {}
+    conv_tokens: dict[str, int] = {}
+
+    def filler_at(slot: int) -> str:
+        if slot not in filler_ids:
+            cid = f"{pid}-c{slot:04d}"
+            filler_ids[slot] = cid
+            draft = fillers[slot].draft()
+            emitted = emit_conversation(rows, pid, cid, draft, "filler", window[slot], filler_rng, conv_tokens)
+            emit_facts(rows, ids, pid, draft, emitted)  # hard negatives: other people's values
+        return filler_ids[slot]
+
+    next_conv = slots_total
+    question_no = 0
+    low, high = config.change_interval_days
+    for chain_no, chain in enumerate(chains):
+        chain_id = f"{pid}-h{chain_no:02d}"
+        state = ChainState()
+        drafts = _plant_chain(pack, persona, rng, chain, state)
+        # changing facts change every `low`..`high` days (as far as the timeline reaches)
+        spreads = [(s.n - 1) * rng.uniform(low, high) / (2 * span_days) if d.chained else None
+                   for s, d in zip(chain, drafts)]
+        layout = layout_chain([s.n for s in chain], slots_total, rng, spreads)
+        slot_conv: dict[int, str] = {}
+        qids = []
+        for draft, slots in zip(drafts, layout.slots):
+            qid = f"{pid}-q{question_no:04d}"
+            question_no += 1
+            qids.append(qid)
+            evidence, texts = [], []
+            for draft_conv, slot in zip(draft.conversations, slots):
+                cid = f"{pid}-c{next_conv:04d}"
+                next_conv += 1
+                slot_conv[slot] = cid
+                conv = own.with_planted(fillers[slot], draft_conv, rng)
+                emitted = emit_conversation(rows, pid, cid, conv, "evidence", window[slot], rng, conv_tokens)
+                evidence.append(emitted)
+                texts.append(conv.turns[conv.evidence_turn][1])
+            facts = emit_facts_for_question(rows, ids, pid, draft, evidence)
+            emit_question(rows, qid, pid, draft, evidence, facts, asked_at(window[-1], rng), texts)
+        for slot in range(slots_total):
+            if slot not in slot_conv:
+                slot_conv[slot] = filler_at(slot)
+        emit_histories(rows, config.sizes, pid, chain_id, layout, slot_conv, qids, conv_tokens)
+
+
+def _draw_shapes(config: GenerationConfig, rng: random.Random, largest: int) -> list[Shape]:
+    shapes = []
+    for k in range(config.questions_per_category):
+        for category in config.categories:
+            cat = CATEGORIES[category]
+            low = cat.min_evidence
+            high = max(low, min(cat.max_evidence, config.max_evidence, largest))
+            n = low if high == low or rng.random() < SINGLE_SHARE else rng.randint(low + 1, high)
+            planter = PLANTERS[category]
+            resources = {"evidence": n}
+            if all(planter.exclusive(t) for t in planter.topics(n)):
+                resources[category] = 1
+            if category == "temporal":
+                resources["events"] = n
+            shapes.append(Shape(len(shapes), category, n, resources))
+    return shapes
+
+
+def _caps(largest: int):
+    events = len(words("events"))
+
+    def cap(resource: str, n: int) -> int:
+        if resource == "evidence":
+            return max(n, largest // 2)
+        if resource == "events":
+            return events
+        return len(PLANTERS[resource].topics(n))
+
+    return cap
+
+
+def _available(planter, persona: Persona, topic: str) -> bool:
+    check = getattr(planter, "available", None)
+    return check is None or check(persona, topic)
+
+
+def _plant_chain(pack: Pack, persona: Persona, rng: random.Random, chain: list[Shape], state: ChainState):
+    """Give each shape of a chain its topic and content; exclusive topics never repeat within the chain."""
+    by_category: dict[str, list[str]] = {}
+    drafts = []
+    for shape in chain:
+        planter = PLANTERS[shape.category]
+        options = [t for t in planter.topics(shape.n) if _available(planter, persona, t)]
+        queue = by_category.get(shape.category)
+        if not queue:
+            queue = list(options)
+            rng.shuffle(queue)
+            by_category[shape.category] = queue
+        topic = queue.pop(0)
+        if not planter.exclusive(topic):
+            queue.append(topic)
+        drafts.append(planter.plant(pack, persona, rng, shape.n, topic, state))
+    return drafts

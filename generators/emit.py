@@ -1,0 +1,122 @@
+"""Row emission: the generator's rows of one persona, appended to a generators.rows.RowBuffer (the one row
+writer of generator and importers, typed by generators.schema).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from memcurve.generators.overlap import word_overlap
+from memcurve.generators.planting import temporal as temporal_planter
+from memcurve.generators.temporal import compute
+from memcurve.generators.timeline import EPOCH, MINUTE
+from memcurve.generators.tokens import estimate_tokens
+
+_TOKENS: dict[str, int] = {}  # token estimates by text: template turns repeat across personas
+
+
+def clear_caches() -> None:
+    _TOKENS.clear()
+
+
+class Ids:
+    """Fact ids of one persona, numbered in emission order."""
+
+    def __init__(self, pid: str) -> None:
+        self.pid = pid
+        self.facts = 0
+
+    def fact(self) -> str:
+        fid = f"{self.pid}-f{self.facts:04d}"
+        self.facts += 1
+        return fid
+
+
+def emit_conversation(rows, pid, cid, draft, kind, start, rng, conv_tokens) -> tuple[str, int]:
+    """Write a conversation starting at `start`; return (evidence message id, its sent_at) or ('', 0)."""
+    t = start
+    rows.add("conversations", cid, pid, t, draft.topic, kind)
+    msgs = rows["messages"]
+    turns = draft.turns
+    count = len(turns)
+    times, tokens, evidence = [], [], ("", 0)
+    for pos, (_, text, is_evidence) in enumerate(turns):
+        n = _TOKENS.get(text)
+        if n is None:
+            n = estimate_tokens(text)
+            if len(text) < 200:
+                _TOKENS[text] = n
+        tokens.append(n)
+        times.append(t)
+        if is_evidence:
+            evidence = (f"{cid}-m{pos:02d}", t)
+        # longer messages take longer to read and answer: 1-3 minutes plus a minute per 60 tokens
+        t += (rng.randint(1, 3) + n // 60) * MINUTE
+    msgs["message_id"].extend([f"{cid}-m{pos:02d}" for pos in range(count)])
+    msgs["conversation_id"].extend([cid] * count)
+    msgs["position"].extend(range(count))
+    msgs["speaker"].extend([turn[0] for turn in turns])
+    msgs["text"].extend([turn[1] for turn in turns])
+    msgs["sent_at"].extend(times)
+    msgs["tokens"].extend(tokens)
+    conv_tokens[cid] = sum(tokens)
+    return evidence
+
+
+def emit_facts(rows, ids, pid, draft, emitted) -> list[str]:
+    mid, t = emitted
+    out = []
+    for fact in draft.facts:
+        fid = ids.fact()
+        rows.add("facts", fid, pid, fact.subject, fact.slot, fact.value, t, None, None, mid)
+        out.append(fid)
+    return out
+
+
+def emit_facts_for_question(rows, ids, pid, draft, evidence) -> list[tuple[str, int]]:
+    """Facts of the evidence turns; changing facts are chained (valid_to / superseded_by)."""
+    facts = rows["facts"]  # column lists: valid_to / superseded_by are filled in place
+    planted = []
+    for conv, emitted in zip(draft.conversations, evidence):
+        for fid in emit_facts(rows, ids, pid, conv, emitted):
+            planted.append((fid, emitted[1], len(facts["fact_id"]) - 1))
+    if draft.chained:
+        for (_, _, row), (next_fid, next_t, _) in zip(planted, planted[1:]):
+            facts["valid_to"][row] = next_t
+            facts["superseded_by"][row] = next_fid
+    return [(fid, t) for fid, t, _ in planted]
+
+
+def emit_question(rows, qid, pid, draft, evidence, facts, asked_at, evidence_texts) -> None:
+    answer, aliases = draft.answer, list(draft.aliases)
+    if draft.temporal_kind:
+        events = [(EPOCH + timedelta(microseconds=t), label) for (_, t), label in zip(facts, draft.event_labels)]
+        answer = compute(draft.temporal_kind, events, EPOCH + timedelta(microseconds=asked_at))
+        aliases = aliases or temporal_planter.answer_aliases(draft.temporal_kind, answer, draft.event_labels)
+    rows.add("questions", qid, pid, draft.category, draft.question_type, draft.text, answer, aliases, draft.rubric,
+             draft.answer_kind, draft.slot, asked_at, draft.is_abstention, len(evidence),
+             word_overlap(draft.text, evidence_texts))
+    ev = rows["evidence"]
+    for ordinal, (mid, _) in enumerate(evidence):
+        ev["question_id"].append(qid)
+        ev["message_id"].append(mid)
+        ev["ordinal"].append(ordinal)
+
+
+def emit_histories(rows, sizes, pid, chain_id, layout, slot_conv, qids, conv_tokens) -> None:
+    hc, hq = rows["history_conversations"], rows["history_questions"]
+    prefix_tokens = [0]
+    for slot in layout.order:
+        prefix_tokens.append(prefix_tokens[-1] + conv_tokens[slot_conv[slot]])
+    for size in sizes:
+        asked = [q for q, entry in zip(qids, layout.entry) if entry <= size]
+        if not asked:
+            continue
+        hid = f"{chain_id}-n{size:04d}"
+        convs = [slot_conv[slot] for slot in sorted(layout.order[:size])]
+        rows.add("histories", hid, pid, chain_id, size, prefix_tokens[size])
+        hc["history_id"].extend([hid] * len(convs))
+        hc["position"].extend(range(len(convs)))
+        hc["conversation_id"].extend(convs)
+        hq["history_id"].extend([hid] * len(asked))
+        hq["question_id"].extend(asked)
