@@ -1,0 +1,92 @@
+"""Generated benchmarks at real length: long, varied, waking hours, abstention worded like answerable
+questions; and `memcurve audit` on two real generated stores."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from memcurve.cli import main
+from memcurve.generators.audit import audit
+from memcurve.generators.config import build_config
+from memcurve.generators.generate import generate
+from memcurve.errors import ConfigError
+
+
+@pytest.fixture(scope="module")
+def stores(tmp_path_factory) -> tuple[Path, Path]:
+    out = []
+    for seed in (11, 12):
+        path = tmp_path_factory.mktemp("v2") / f"s{seed}.duckdb"
+        generate(build_config({"seed": seed, "personas": 2, "sizes": "1,10,40", "questions_per_category": 2,
+                               "questions_per_history": 8}), path, force=False, progress=False)
+        out.append(path)
+    return out[0], out[1]
+
+
+def test_real_length_replies_and_shapes(stores):
+    with duckdb.connect(str(stores[0]), read_only=True) as con:
+        n_long, n_assistant, max_tokens = con.execute(
+            "SELECT count(*) FILTER (WHERE tokens >= 150), count(*), max(tokens) FROM messages "
+            "WHERE speaker = 'assistant'").fetchone()
+        per_conv = con.execute("SELECT quantile_cont(n, 0.5) FROM (SELECT count(*) n FROM messages GROUP BY "
+                               "conversation_id)").fetchone()[0]
+        mean_40 = con.execute("SELECT avg(tokens) FROM histories WHERE size = 40").fetchone()[0]
+    assert n_long / n_assistant > 0.45 and max_tokens <= 450
+    assert 8 <= per_conv <= 20
+    assert mean_40 > 40 * 1200  # about 1,400 tokens a conversation
+
+
+def test_no_message_text_repeats_within_a_persona(stores):
+    with duckdb.connect(str(stores[0]), read_only=True) as con:
+        repeats = con.execute("""
+            SELECT count(*) FROM (SELECT c.persona_id, m.text FROM messages m JOIN conversations c USING
+            (conversation_id) WHERE c.kind = 'filler' GROUP BY 1, 2 HAVING count(*) > 1)""").fetchone()[0]
+    assert repeats == 0
+
+
+def test_conversations_start_in_waking_hours(stores):
+    with duckdb.connect(str(stores[0]), read_only=True) as con:
+        hours = {h for (h,) in con.execute("SELECT DISTINCT hour(started_at) FROM conversations").fetchall()}
+        asked = {h for (h,) in con.execute("SELECT DISTINCT hour(asked_at) FROM questions").fetchall()}
+    assert hours <= set(range(7, 22)) and asked <= set(range(7, 22))
+
+
+def test_abstention_reuses_answerable_wordings(stores):
+    with duckdb.connect(str(stores[0]), read_only=True) as con:
+        abst = {t for (t,) in con.execute("SELECT text FROM questions WHERE is_abstention").fetchall()}
+        slots = {s for (s,) in con.execute("SELECT DISTINCT slot FROM questions WHERE is_abstention").fetchall()}
+    from memcurve.generators.templating import load_pack
+
+    pack = load_pack()
+    wordings = {s.question({"value": "x", "first_name": "A", "job": "j", "hobby": "h"})["question"]
+                for slot in slots for s in pack.sections(f"user_facts/{slot}", "question")}
+    assert abst and abst <= wordings
+
+
+def test_short_length_and_bad_settings():
+    assert build_config({"length": "short"}).length == "short"
+    assert build_config({"change_interval_days": "30,400"}).change_interval_days == (30, 400)
+    with pytest.raises(ConfigError, match="invalid length 'long'"):
+        build_config({"length": "long"})
+    with pytest.raises(ConfigError, match="change_interval_days"):
+        build_config({"change_interval_days": "400,30"})
+
+
+def test_audit_reports_every_section_and_exits_by_threshold(stores, capsys):
+    report = audit(stores[0], stores[1])
+    text = report.render()
+    for heading in ("tokens and distinct texts", "evidence detectors", "no-history baselines", "BM25 recall_any@5",
+                    "validate coverage"):
+        assert heading in text
+    figures = report.figures
+    assert figures["sizes"][40]["distinct_messages_min"] == 1.0
+    assert 0.0 <= figures["detectors"]["conversation shape"] <= 1.0
+    assert figures["baselines"][("always abstain", "abstention")] == 1.0
+    assert figures["baselines"][("always abstain", "user_facts")] == 0.0
+    assert figures["validate"]["no_duplicate_text"][1] == 0
+    code = main(["audit", str(stores[0]), "--against", str(stores[1])])
+    assert code == (0 if report.ok else 1)
+    assert "audit:" in capsys.readouterr().out
