@@ -25,11 +25,11 @@ from memcurve.generators.personas import Persona, make_persona
 from memcurve.generators.planting.common import ChainState
 from memcurve.generators.planting.registry import PLANTERS
 from memcurve.generators.planting.vocab import words
-from memcurve.generators.emit import (Ids, emit_conversation, emit_facts, emit_facts_for_question, emit_histories,
+from memcurve.generators.emit import (Ids, clear_caches, emit_conversation, emit_facts, emit_facts_for_question, emit_histories,
                                       emit_question)
 from memcurve.generators.rows import RowBuffer
 from memcurve.generators.templating import Pack
-from memcurve.generators.timeline import DAY, asked_at, starts
+from memcurve.generators.timeline import DAY, MINUTE, asked_at, starts, waking
 
 SINGLE_SHARE = 0.4  # ConvoMem: about 40% of items have one evidence message
 
@@ -72,9 +72,10 @@ def build_persona(index: int, config: GenerationConfig, pack: Pack, maker: Fille
         state = ChainState()
         drafts = _plant_chain(pack, persona, rng, chain, state)
         # changing facts change every `low`..`high` days (as far as the timeline reaches)
-        spreads = [(s.n - 1) * rng.uniform(low, high) / (2 * span_days) if d.chained else None
-                   for s, d in zip(chain, drafts)]
-        layout = layout_chain([s.n for s in chain], slots_total, rng, spreads)
+        spreads = [(s.n - 1) * rng.uniform(low, high) / (2 * span_days) if d.chained
+                   else 0.004 * s.n if d.valid_days else None for s, d in zip(chain, drafts)]
+        recent = [d.valid_days is not None for d in drafts]
+        layout = layout_chain([s.n for s in chain], slots_total, rng, spreads, recent)
         slot_conv: dict[int, str] = {}
         qids = []
         for draft, slots in zip(drafts, layout.slots):
@@ -91,11 +92,18 @@ def build_persona(index: int, config: GenerationConfig, pack: Pack, maker: Fille
                 evidence.append(emitted)
                 texts.append(conv.turns[conv.evidence_turn][1])
             facts = emit_facts_for_question(rows, ids, pid, draft, evidence)
-            emit_question(rows, qid, pid, draft, evidence, facts, asked_at(window[-1], rng), texts)
+            asked = asked_at(window[-1], rng)
+            if draft.valid_days:  # ask while the circumstance holds, if the timeline allows
+                until = min(t for _, t in evidence) + draft.valid_days * DAY
+                if asked >= until > window[-1] + DAY:
+                    asked = waking(window[-1] + DAY // 2 + rng.randint(0, (until - window[-1] - DAY) // MINUTE) * MINUTE,
+                                   rng)
+            emit_question(rows, qid, pid, draft, evidence, facts, asked, texts)
         for slot in range(slots_total):
             if slot not in slot_conv:
                 slot_conv[slot] = filler_at(slot)
         emit_histories(rows, config.sizes, pid, chain_id, layout, slot_conv, qids, conv_tokens)
+    clear_caches()
 
 
 def _draw_shapes(config: GenerationConfig, rng: random.Random, largest: int) -> list[Shape]:

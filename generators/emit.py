@@ -9,10 +9,10 @@ from datetime import timedelta
 from memcurve.generators.overlap import word_overlap
 from memcurve.generators.planting import temporal as temporal_planter
 from memcurve.generators.temporal import compute
-from memcurve.generators.timeline import EPOCH, MINUTE
+from memcurve.generators.timeline import DAY, EPOCH, MINUTE
 from memcurve.generators.tokens import estimate_tokens
 
-_TOKENS: dict[str, int] = {}  # token estimates by text: template turns repeat across personas
+_TOKENS: dict[str, int] = {}  # token estimates by text, cleared after each persona (memory stays bounded)
 
 
 def clear_caches() -> None:
@@ -43,9 +43,7 @@ def emit_conversation(rows, pid, cid, draft, kind, start, rng, conv_tokens) -> t
     for pos, (_, text, is_evidence) in enumerate(turns):
         n = _TOKENS.get(text)
         if n is None:
-            n = estimate_tokens(text)
-            if len(text) < 200:
-                _TOKENS[text] = n
+            n = _TOKENS[text] = estimate_tokens(text)  # evidence conversations reuse their filler's texts
         tokens.append(n)
         times.append(t)
         if is_evidence:
@@ -68,7 +66,8 @@ def emit_facts(rows, ids, pid, draft, emitted) -> list[str]:
     out = []
     for fact in draft.facts:
         fid = ids.fact()
-        rows.add("facts", fid, pid, fact.subject, fact.slot, fact.value, t, None, None, mid)
+        until = t + fact.valid_days * DAY if fact.valid_days else None  # a temporary circumstance expires
+        rows.add("facts", fid, pid, fact.subject, fact.slot, fact.value, t, until, None, mid)
         out.append(fid)
     return out
 

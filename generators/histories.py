@@ -93,11 +93,12 @@ def van_der_corput(count: int) -> list[int]:
 
 
 def layout_chain(ns: Sequence[int], slots_total: int, rng: random.Random,
-                 spreads: Sequence[float | None] | None = None) -> ChainLayout:
+                 spreads: Sequence[float | None] | None = None, recent: Sequence[bool] | None = None) -> ChainLayout:
     """Place the evidence of questions with evidence counts `ns` on a timeline of `slots_total` slots.
 
     `spreads` gives a question's own half-width (share of the timeline) for its evidence, e.g. a changing
-    fact whose values must lie months apart; None keeps SPREAD.
+    fact whose values must lie months apart; None keeps SPREAD. `recent` marks questions whose evidence must
+    sit at the end of the timeline (a temporary circumstance that still holds when the question is asked).
     """
     m = slots_total
     total = sum(ns)
@@ -109,6 +110,8 @@ def layout_chain(ns: Sequence[int], slots_total: int, rng: random.Random,
     for qi, n in enumerate(ns):
         spread = SPREAD if spreads is None or spreads[qi] is None else min(0.48, spreads[qi])
         target = min(0.98, max(0.02, TARGETS[(qi + offset) % len(TARGETS)] + rng.uniform(-0.05, 0.05)))
+        if recent is not None and recent[qi]:
+            target = 0.99
         if spread > SPREAD:  # a wide question sits where its whole span fits
             target = min(max(target, spread + 0.01), 0.99 - spread)
         targets.append(target)

@@ -14,6 +14,8 @@ ids; history checks report history ids. The checks:
                          in the history gives the same persona, slot and subject another value
 - changing_final         changing facts: the chain planted by the evidence is ordered by valid_from, each value
                          superseded by the next, and the last value is the answer
+- expiry_respected       a question relying on a temporary circumstance (valid_to, no successor) is asked
+                         before it expired: no stale rubric
 - abstention_unplanted   abstention questions: the user never had a facts row for the asked slot
 - temporal_recomputed    temporal answers equal generators.temporal.compute over the stored timestamps
 - no_duplicate_conversation   no conversation appears twice in a history
@@ -360,6 +362,25 @@ def check_no_competing_value(con, ctx) -> CheckSpec | str:
     return _count(con, "SELECT * FROM _sq"), "questions", sql
 
 
+def check_expiry_respected(con, ctx) -> CheckSpec | str:
+    """A question that depends on a temporary circumstance (a facts row with valid_to but no successor, e.g. a
+    recovering knee) is asked while it still holds: otherwise its rubric would be stale."""
+    if ctx.facts_skip:
+        return ctx.facts_skip
+    scope = """
+        SELECT DISTINCT q.question_id, q.asked_at, f.fact_id, f.valid_to
+        FROM questions q JOIN evidence e ON e.question_id = q.question_id
+             JOIN facts f ON f.message_id = e.message_id
+        WHERE f.valid_to IS NOT NULL AND f.superseded_by IS NULL
+    """
+    sql = f"""
+        SELECT question_id AS id, 'stale rubric: fact ' || fact_id || ' expired ' || valid_to
+               || ', before asked_at ' || asked_at AS reason
+        FROM ({scope}) WHERE asked_at >= valid_to
+    """
+    return _count(con, f"SELECT DISTINCT question_id FROM ({scope})"), "questions", sql
+
+
 def check_changing_final(con, ctx) -> CheckSpec | str:
     if ctx.facts_skip:
         return ctx.facts_skip
@@ -549,6 +570,7 @@ CHECKS: list[tuple[str, Callable]] = [
     ("answer_in_evidence", check_answer_in_evidence),
     ("no_competing_value", check_no_competing_value),
     ("changing_final", check_changing_final),
+    ("expiry_respected", check_expiry_respected),
     ("abstention_unplanted", check_abstention_unplanted),
     ("temporal_recomputed", check_temporal_recomputed),
     ("no_duplicate_conversation", check_no_duplicate_conversation),

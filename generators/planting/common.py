@@ -22,6 +22,7 @@ class FactDraft:
     subject: str  # user | assistant | sister, neighbour, ... (a hard negative)
     slot: str
     value: str
+    valid_days: int | None = None  # a temporary circumstance (an injury) holds this many days after it is said
 
 
 @dataclass
@@ -50,6 +51,12 @@ class QuestionDraft:
     chained: bool = False  # changing facts: each fact supersedes the previous one
     temporal_kind: str | None = None  # temporal: answer computed from timestamps at write time
     event_labels: list[str] = field(default_factory=list)
+
+    @property
+    def valid_days(self) -> int | None:
+        """The shortest validity of the temporary circumstances the question depends on (None: lasting)."""
+        days = [f.valid_days for c in self.conversations for f in c.facts if f.valid_days]
+        return min(days) if days else None
 
 
 def render_conversation(pack: Pack, key: str, context: Mapping, rng: random.Random,

@@ -12,6 +12,8 @@ from memcurve.generators.planting.vocab import structured
 CATEGORY = "preferences"
 VOCAB = "preferences"
 PERSONA_FIELD = "preferences"
+# temporary circumstances and how many days they hold after being mentioned: "aspect" or "aspect:value"
+TEMPORARY = {"injury": 75, "pregnancy": 100, "budget:tight": 40}
 
 
 def topics(n: int, vocab: str = VOCAB) -> list[str]:
@@ -33,7 +35,8 @@ def plant(pack, persona: Persona, rng, n: int, topic: str, chain, *, category=CA
         entry = domain[aspect][held[aspect]]
         statement = rng.choice(entry["say"])
         contexts.append({**base, "statement": statement, "statement_inline": inline(statement)})
-        facts.append([FactDraft("user", f"{topic}.{aspect}", held[aspect])])
+        valid = TEMPORARY.get(f"{aspect}:{held[aspect]}", TEMPORARY.get(aspect))
+        facts.append([FactDraft("user", f"{topic}.{aspect}", held[aspect], valid)])
         points.append(entry["rubric"])
     convs = render_conversations(pack, f"{category}/plant", contexts, rng, facts)
     q = render_question(pack, f"{category}/{topic}", base, rng)

@@ -4,6 +4,8 @@ N > 1 messages: N rated items (restaurants, hikes, ...), and the question needs 
 
 from __future__ import annotations
 
+import zlib
+
 from memcurve.generators.personas import USER_SLOTS, Persona
 from memcurve.generators.personas import pool as slot_pool
 from memcurve.generators.planting.common import (FactDraft, QuestionDraft, render_conversation, render_conversations,
@@ -30,6 +32,25 @@ def available(persona: Persona, topic: str) -> bool:
     return topic in RANKINGS or topic in persona.facts
 
 
+def spec(topic: str, item: str, lo: int, hi: int) -> int:
+    """The item's number (price, weight, rating) for this kind of ranking: fixed per item across the whole
+    benchmark, so one product never has two prices."""
+    return lo + zlib.crc32(f"{topic}:{item}".encode()) % (hi - lo + 1)
+
+
+def _distinct_specs(rng, pool, n: int, topic: str, lo: int, hi: int) -> list[str]:
+    """n items of the pool whose numbers differ (so "the cheapest" has one answer)."""
+    items, seen = [], set()
+    for item in rng.sample(pool, len(pool)):
+        value = spec(topic, item, lo, hi)
+        if value not in seen:
+            items.append(item)
+            seen.add(value)
+        if len(items) == n:
+            return items
+    raise ValueError(f"{topic}: the pool has fewer than {n} items with distinct numbers")
+
+
 def exclusive(topic: str) -> bool:
     return topic in RANKINGS
 
@@ -49,8 +70,8 @@ def plant(pack, persona: Persona, rng, n: int, topic: str, chain, *, category=CA
         return QuestionDraft(category, key, q["question"], q["answer"] or value, [conv],
                              aliases=q["aliases"] or aliases_for(value), slot=topic)
     pool, (lo, hi), pick, slot = rankings[topic]
-    items = rng.sample(pool(), n)
-    scores = rng.sample(range(lo, hi + 1), n)
+    items = _distinct_specs(rng, pool(), n, topic, lo, hi)
+    scores = [spec(topic, item, lo, hi) for item in items]
     convs = render_conversations(pack, key, [{**base, "item": item, "score": score} for item, score in zip(items, scores)],
                                  rng, [[FactDraft(subject, slot, item)] for item in items], speaker)
     best = (max if pick == "max" else min)(range(n), key=lambda i: scores[i])

@@ -90,3 +90,17 @@ def test_audit_reports_every_section_and_exits_by_threshold(stores, capsys):
     code = main(["audit", str(stores[0]), "--against", str(stores[1])])
     assert code == (0 if report.ok else 1)
     assert "audit:" in capsys.readouterr().out
+
+
+def test_temporary_circumstances_expire_after_the_question_and_specs_are_consistent(stores):
+    from memcurve.generators.validate import validate
+
+    report = validate(stores[0])
+    assert report.ok, report.render()
+    with duckdb.connect(str(stores[0]), read_only=True) as con:
+        temporary = con.execute("SELECT count(*) FROM facts WHERE valid_to IS NOT NULL AND superseded_by IS NULL"
+                                ).fetchone()[0]
+    assert report.check("expiry_respected").checked > 0 and temporary > 0
+    from memcurve.generators.planting.user_facts import spec
+
+    assert spec("rank_laptop", "Corvel Slate 14", 499, 2399) == spec("rank_laptop", "Corvel Slate 14", 499, 2399)
