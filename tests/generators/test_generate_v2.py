@@ -98,9 +98,13 @@ def test_temporary_circumstances_expire_after_the_question_and_specs_are_consist
     report = validate(stores[0])
     assert report.ok, report.render()
     with duckdb.connect(str(stores[0]), read_only=True) as con:
-        temporary = con.execute("SELECT count(*) FROM facts WHERE valid_to IS NOT NULL AND superseded_by IS NULL"
-                                ).fetchone()[0]
-    assert report.check("expiry_respected").checked > 0 and temporary > 0
+        depending = con.execute("""
+            SELECT count(DISTINCT e.question_id) FROM evidence e JOIN facts f USING (message_id)
+            WHERE f.valid_to IS NOT NULL AND f.superseded_by IS NULL""").fetchone()[0]
+        late = con.execute("""
+            SELECT count(*) FROM facts f JOIN evidence e USING (message_id) JOIN questions q USING (question_id)
+            WHERE f.valid_to IS NOT NULL AND f.superseded_by IS NULL AND q.asked_at >= f.valid_to""").fetchone()[0]
+    assert report.check("expiry_respected").checked == depending and late == 0
     from memcurve.generators.planting.user_facts import spec
 
     assert spec("rank_laptop", "Corvel Slate 14", 499, 2399) == spec("rank_laptop", "Corvel Slate 14", 499, 2399)
