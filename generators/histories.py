@@ -111,7 +111,7 @@ def layout_chain(ns: Sequence[int], slots_total: int, rng: random.Random,
         spread = SPREAD if spreads is None or spreads[qi] is None else min(0.48, spreads[qi])
         target = min(0.98, max(0.02, TARGETS[(qi + offset) % len(TARGETS)] + rng.uniform(-0.05, 0.05)))
         if recent is not None and recent[qi]:
-            target = 0.99
+            target = 1.0
         if spread > SPREAD:  # a wide question sits where its whole span fits
             target = min(max(target, spread + 0.01), 0.99 - spread)
         targets.append(target)

@@ -13,7 +13,7 @@ CATEGORY = "preferences"
 VOCAB = "preferences"
 PERSONA_FIELD = "preferences"
 # temporary circumstances and how many days they hold after being mentioned: "aspect" or "aspect:value"
-TEMPORARY = {"injury": 75, "pregnancy": 100, "budget:tight": 40}
+TEMPORARY = {"injury": 120, "pregnancy": 150, "budget:tight": 60}
 
 
 def topics(n: int, vocab: str = VOCAB) -> list[str]:

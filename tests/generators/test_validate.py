@@ -55,7 +55,8 @@ def test_every_check_runs_and_passes_on_the_hand_built_store(rich):
     assert report.ok, report.render()
     checked = {c.name: c.checked for c in report.checks}
     assert checked == {"evidence_present": 5, "answer_in_evidence": 3, "no_competing_value": 4,
-                       "changing_final": 1, "abstention_unplanted": 1, "temporal_recomputed": 1,
+                       "changing_final": 1, "expiry_respected": 0, "abstention_unplanted": 1,
+                       "temporal_recomputed": 1,
                        "no_duplicate_conversation": 2, "no_duplicate_text": 2, "history_order": 2, "nesting": 2}
     assert not any(c.skipped for c in report.checks)
 
@@ -182,8 +183,8 @@ def test_imported_data_without_facts_skips_fact_checks(rich):
         con.execute("UPDATE meta SET value = 'import.longmemeval' WHERE key = 'source'")
     report = validate(rich)
     skipped = [c.name for c in report.checks if c.skipped]
-    assert skipped == ["no_competing_value", "changing_final", "abstention_unplanted", "temporal_recomputed",
-                       "no_duplicate_text"]
+    assert skipped == ["no_competing_value", "changing_final", "expiry_respected", "abstention_unplanted",
+                       "temporal_recomputed", "no_duplicate_text"]
     assert report.ok
     assert "skip  no_competing_value" in report.render()
 
