@@ -23,6 +23,7 @@ from memcurve.evals.sort.scorer import sort_scorer
 from memcurve.evals.sort.solvers import ANSWER_MODES, check_answer_mode, sort_solver
 from memcurve.evals.sort.sources import store_sources, text_source
 from memcurve.evals.task_options import (
+    boolean,
     documented,
     integer,
     option,
@@ -43,6 +44,8 @@ def _optional_sizes(name: str, value: Any) -> tuple[int, ...] | None:
 class SortOptions:
     text: str | None = option(optional_text, "a UTF-8 plain-text file (give text or data)")
     data: str | None = option(optional_text, "a benchmark .duckdb whose histories are the texts")
+    gutenberg: bool = option(boolean, "text: drop a Project Gutenberg header and licence (outside the START "
+                                      "and END markers); false keeps the file as is")
     history_sizes: tuple[int, ...] | None = option(_optional_sizes, "data: only histories of these sizes")
     history_limit: int | None = option(whole(allow_none=True), "data: the first N histories")
     excerpt_lengths: tuple[int, ...] = option(whole_list(1), "excerpt lengths in words")
@@ -69,6 +72,7 @@ class SortOptions:
 def sort(
     text: str | None = None,
     data: str | None = None,
+    gutenberg: bool = True,
     history_sizes=None,
     history_limit: int | None = None,
     excerpt_lengths=(250, 1000, 2500),
@@ -84,7 +88,7 @@ def sort(
 ) -> Task:
     o = parse_options(SortOptions, locals(), unknown)
     if o.text is not None:
-        texts = [text_source(resolve_user_path(o.text))]
+        texts = [text_source(resolve_user_path(o.text), gutenberg=o.gutenberg)]
     else:
         texts = store_sources(resolve_user_path(o.data), history_sizes=o.history_sizes, history_limit=o.history_limit)
     samples = sort_samples(texts, excerpt_lengths=o.excerpt_lengths, segment_lengths=o.segment_lengths,

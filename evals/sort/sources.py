@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from memcurve.errors import ConfigError, InputFormatError, StoreError
+from memcurve.evals.sort.gutenberg import strip_gutenberg
 from memcurve.generators.store import open_store
 
 SPEAKER_LABELS = {"user": "User:", "assistant": "Assistant:"}
@@ -30,8 +31,11 @@ class SortText:
         return " ".join(self.words)
 
 
-def text_source(path: str | Path) -> SortText:
-    """Read a UTF-8 plain-text file; its whitespace-separated words are the units."""
+def text_source(path: str | Path, *, gutenberg: bool = True) -> SortText:
+    """Read a UTF-8 plain-text file; its whitespace-separated words are the units.
+
+    gutenberg: drop a Project Gutenberg header and licence (evals.sort.gutenberg); False keeps the file as is.
+    """
     p = Path(path)
     if not p.is_file():
         raise InputFormatError(f"text: {p}: no such file")
@@ -39,9 +43,12 @@ def text_source(path: str | Path) -> SortText:
         content = p.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise InputFormatError(f"text: {p}: not UTF-8 text (byte {exc.start})") from None
+    if gutenberg:
+        content = strip_gutenberg(content).text
     words = tuple(content.split())
     if not words:
-        raise InputFormatError(f"text: {p}: the file has no words")
+        raise InputFormatError(f"text: {p}: the file has no words" + (" between its Project Gutenberg START and "
+                                                                      "END markers" if gutenberg else ""))
     return SortText(source=p.name, words=words, description=f'the text "{p.name}"')
 
 
