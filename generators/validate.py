@@ -70,7 +70,7 @@ class CheckResult:
     checked: int
     failure_count: int = 0
     failures: list[Failure] = field(default_factory=list)  # the first MAX_KEPT_FAILURES, sorted by id
-    skipped: str | None = None  # why the check did not run
+    skipped: str | None = None  # why the check does not apply (reported as "not applicable")
     seconds: float = 0.0
 
     @property
@@ -83,7 +83,8 @@ class CheckResult:
 
     def summary(self) -> str:
         if self.skipped:
-            return f"skip  {self.name:<26} {self.skipped}"
+            return (f"n/a   {self.name:<26} {self.checked:>7} {self.unit or 'questions':<9} examined; "
+                    f"not applicable: {self.skipped}")
         status = "ok  " if self.ok else "FAIL"
         line = (f"{status}  {self.name:<26} {self.checked:>7} {self.unit:<9} {self.failure_count:>6} failures"
                 f"  {self.seconds:5.1f} s")

@@ -40,3 +40,13 @@ def test_convomem_import_is_structurally_valid(tmp_path):
     assert [name for name in report.failed_checks if name != "answer_in_evidence"] == []
     # an aggregated N=2 user fact ("Nine people: ...") is computed, so its text is in no single message
     assert len(report.check("answer_in_evidence").failing_ids) == 1
+
+
+def test_checks_that_do_not_apply_to_an_import_say_not_applicable(tmp_path):
+    report = validate(imported(tmp_path, "locomo", FIXTURES / "locomo10_mini.json"))
+    lines = report.render().splitlines()
+    for name in FACT_CHECKS:
+        line = next(x for x in lines if x.split()[1:2] == [name])
+        assert line.startswith("n/a ") and "0 questions examined; not applicable: imported data (locomo)" in line
+    evidence = next(x for x in lines if x.split()[1:2] == ["evidence_present"])
+    assert evidence.split()[:4] == ["ok", "evidence_present", "8", "questions"]  # every question examined
