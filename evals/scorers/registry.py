@@ -17,7 +17,9 @@ from memcurve.evals.registry import Registry
 from memcurve.evals.judge_audit.task import graded
 from memcurve.evals.scorers.answer_check import answer_check
 from memcurve.evals.scorers.headline import headline
+from memcurve.evals.scorers.convomem_judge import convomem_judge
 from memcurve.evals.scorers.judge import judge
+from memcurve.evals.scorers.locomo_f1 import locomo_f1
 from memcurve.evals.scorers.overflow import overflow
 from memcurve.evals.scorers.retrieval import retrieval_metrics
 from memcurve.evals.scorers.stages import stage_attribution
@@ -35,3 +37,5 @@ SCORERS.add("longmemeval_retrieval", longmemeval_retrieval, "LongMemEval's sessi
 SCORERS.add("sort_scorer", sort_scorer, "SORT: which of two segments came first")
 SCORERS.add("headline", headline, "the task's headline `correct`, copied from the scorer the task declares")
 SCORERS.add("graded", graded, "judge audit: each grader role's verdict on a labelled reply")
+SCORERS.add("locomo_f1", locomo_f1, "LoCoMo's official token F1 per category, with and without corrections")
+SCORERS.add("convomem_judge", convomem_judge, "ConvoMem's own RIGHT/WRONG judge with its per-category criteria")
