@@ -21,9 +21,11 @@ import math
 import os
 from collections import defaultdict
 
-from inspect_ai.hooks import Hooks, RunEnd, hooks
+from inspect_ai.hooks import Hooks, RunEnd
 from inspect_ai.log import EvalLog, read_eval_log
 from inspect_ai.scorer import value_to_float
+
+from memcurve.evals.late_hooks import register_once
 
 TASKS = ("convomem", "longmemeval", "sort")
 HEADLINE_SCORES = ("answer_check", "correct", "judge", "sort_scorer")
@@ -103,7 +105,6 @@ def _log_dir(log: EvalLog) -> str:
     return relative if not relative.startswith("..") else folder
 
 
-@hooks(name="summary", description="memcurve: a short accuracy-by-solver-and-size table after each run")
 class TerminalSummary(Hooks):
     def enabled(self) -> bool:
         return os.environ.get("MEMCURVE_SUMMARY", "on").strip().lower() not in ("off", "0", "false")
@@ -116,3 +117,8 @@ class TerminalSummary(Hooks):
                 lines = summary_lines(log)
                 if lines:
                     print("\n" + "\n".join(lines), flush=True)
+
+
+def enable_terminal_summary() -> None:
+    """Print the short table after the run of a memcurve task (called when the task is built)."""
+    register_once(TerminalSummary, "summary", "memcurve: a short accuracy-by-solver-and-size table after each run")

@@ -12,4 +12,3 @@ from memcurve.evals.models.smoke import memcurve_models  # noqa: F401  (register
 from memcurve.judge_audit import judge_audit  # noqa: F401  (memcurve/judge_audit)
 from memcurve.longmemeval import longmemeval  # noqa: F401  (memcurve/longmemeval)
 from memcurve.sort import sort  # noqa: F401  (memcurve/sort)
-from memcurve.evals.summary import TerminalSummary  # noqa: F401  (the short result printed after a run)

@@ -50,6 +50,7 @@ from memcurve.evals.task_options import (
     whole,
     window,
 )
+from memcurve.evals.summary import enable_terminal_summary
 from memcurve.generators.config import build_config
 DEFAULT_SEED = 7
 # The default benchmark: planted single facts (user, assistant, changing) and abstention, 2 personas, histories
@@ -128,6 +129,7 @@ def convomem(
         db = o.data
     samples = load_samples(db, solvers=o.solvers, sizes=o.sizes, categories=o.categories,
                            histories_per_size=o.histories_per_size, questions_per_history=o.questions_per_history)
+    enable_terminal_summary()
     return Task(
         model=offline_default(),  # the offline model when no model is named (no .env here)
         dataset=MemoryDataset(samples, name=f"convomem:{Path(db).stem}"),

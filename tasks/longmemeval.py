@@ -53,6 +53,7 @@ from memcurve.evals.task_options import (
     task_errors,
     whole,
 )
+from memcurve.evals.summary import enable_terminal_summary
 
 
 
@@ -112,6 +113,7 @@ def longmemeval(
                longmemeval_retrieval(), retrieval_metrics(), overflow()]
     declared = LONGMEMEVAL if o.judge else Headline(exact="answer_check", rubric="answer_check")
     scorers.append(headline(declared.exact, declared.rubric))
+    enable_terminal_summary()
     return Task(
         model=offline_default(),  # the offline model when no model is named (no .env here)
         dataset=MemoryDataset(samples, name=f"longmemeval:{Path(db).stem}"),

@@ -34,6 +34,7 @@ from memcurve.evals.task_options import (
     whole,
     whole_list,
 )
+from memcurve.evals.summary import enable_terminal_summary
 
 
 def _optional_sizes(name: str, value: Any) -> tuple[int, ...] | None:
@@ -93,6 +94,7 @@ def sort(
         texts = store_sources(resolve_user_path(o.data), history_sizes=o.history_sizes, history_limit=o.history_limit)
     samples = sort_samples(texts, excerpt_lengths=o.excerpt_lengths, segment_lengths=o.segment_lengths,
                            excerpts=o.excerpts, seed=o.seed, conditions=o.conditions)
+    enable_terminal_summary()
     return Task(
         model=offline_default(),  # the offline model when no model is named (no .env here)
         dataset=samples,

@@ -16,10 +16,11 @@ import threading
 import weakref
 from collections.abc import AsyncIterator
 
-from inspect_ai.hooks import Hooks, RunEnd, hooks
+from inspect_ai.hooks import Hooks, RunEnd
 from inspect_ai.model import Model, get_model
 
 from memcurve.evals.bridge.embedders import get_embedder
+from memcurve.evals.late_hooks import register_once
 from memcurve.evals.bridge.server import DEFAULT_TIMEOUT, BridgeSession, ModelBridge
 
 _bridges: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, ModelBridge]" = weakref.WeakKeyDictionary()
@@ -28,6 +29,7 @@ _lock = threading.Lock()
 
 def run_bridge(timeout: float = DEFAULT_TIMEOUT) -> ModelBridge:
     """The bridge of the running event loop (started now if this run has none)."""
+    register_once(BridgeHooks, "memcurve_model_bridge", "Closes memcurve's local model bridge when the run ends.")
     loop = asyncio.get_running_loop()
     with _lock:
         bridge = _bridges.get(loop)
@@ -96,7 +98,6 @@ def _log_usage(session: BridgeSession) -> None:
         pass
 
 
-@hooks(name="memcurve_model_bridge", description="Closes memcurve's local model bridge when the run ends.")
 class BridgeHooks(Hooks):
     async def on_run_end(self, data: RunEnd) -> None:
         close_run_bridge()
