@@ -29,7 +29,7 @@ import duckdb
 
 from memcurve.errors import ConfigError
 from memcurve.generators.filler_screen import ValueMatcher
-from memcurve.generators.tokens import estimate_tokens
+from memcurve.generators.retext import message_stem, refresh_history_tokens, replace_messages
 
 TAG = re.compile(r"^\[E(\d+)\]\s*")
 LINE = re.compile(r"^\s*(USER|ASSISTANT)\s*:\s*(.*)$", re.IGNORECASE)
@@ -212,7 +212,7 @@ def rewrite_store(con: duckdb.DuckDBPyConnection, settings: WriterSettings, forb
         counts["rewritten"] += 1
         counts["retried"] += outcome.attempts > 1
         _apply(con, by_id[outcome.conversation_id], outcome.turns)
-    _refresh_derived(con)
+    refresh_history_tokens(con)
     return {
         "model": settings.model if isinstance(settings.model, str) else str(settings.model),
         "conversations": len(jobs), "rewritten": counts["rewritten"], "retried": counts["retried"],
@@ -252,21 +252,10 @@ def load_jobs(con: duckdb.DuckDBPyConnection) -> list[Job]:
 
 
 def _apply(con: duckdb.DuckDBPyConnection, job: Job, turns: list[tuple[str, str, str | None]]) -> None:
-    """Replace a conversation's messages; evidence messages get new ids that the facts and evidence follow."""
-    times = _times(job, turns)
-    stem = job.turns[0].message_id.rsplit("-m", 1)[0] if "-m" in job.turns[0].message_id else job.conversation_id
-    new_ids = [f"{stem}-m{i:02d}" for i in range(len(turns))]
-    con.execute("DELETE FROM messages WHERE conversation_id = ?", [job.conversation_id])
-    renames = {}
-    for i, (speaker, text, original) in enumerate(turns):
-        con.execute("INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [new_ids[i], job.conversation_id, i, speaker, text, times[i], estimate_tokens(text)])
-        if original is not None:
-            renames[original] = new_ids[i]
-    for old, new in renames.items():
-        if old != new:
-            con.execute("UPDATE facts SET message_id = ? WHERE message_id = ?", [new, old])
-            con.execute("UPDATE evidence SET message_id = ? WHERE message_id = ?", [new, old])
+    """Replace a conversation's messages; the evidence lines take the facts and evidence of the originals."""
+    stem = message_stem(job.turns[0].message_id, job.conversation_id)
+    replace_messages(con, job.conversation_id, stem, [(s, t) for s, t, _ in turns], _times(job, turns),
+                     keep={i: original for i, (_, _, original) in enumerate(turns) if original is not None})
 
 
 def _times(job: Job, turns: list[tuple[str, str, str | None]]) -> list[datetime]:
@@ -285,12 +274,3 @@ def _times(job: Job, turns: list[tuple[str, str, str | None]]) -> list[datetime]
         out.extend(t0 + step * k for k in range(i1 - i0))
     out.append(anchors[-1][1])
     return [t.replace(microsecond=0) for t in out]
-
-
-def _refresh_derived(con: duckdb.DuckDBPyConnection) -> None:
-    """History token totals follow the new text."""
-    con.execute("""
-        UPDATE histories SET tokens = t.tokens FROM (
-            SELECT hc.history_id, sum(m.tokens)::INTEGER AS tokens
-            FROM history_conversations hc JOIN messages m USING (conversation_id) GROUP BY hc.history_id) t
-        WHERE histories.history_id = t.history_id""")

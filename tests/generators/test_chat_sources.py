@@ -109,3 +109,33 @@ def test_screening_drops_slot_values_duplicates_and_odd_lengths():
     assert report.read == 9 and report.kept == 2
     assert report.dropped == {"slot_value": 2, "duplicate_conversation": 1, "duplicate_message": 2,
                               "one_speaker": 1, "message_length": 1}
+
+
+def test_swap_replaces_plain_fillers_only_with_provenance(tiny_store, tmp_path):
+    import shutil
+
+    import duckdb
+
+    from memcurve.generators.filler_swap import swap_fillers
+
+    db = tmp_path / "swap.duckdb"
+    shutil.copy(tiny_store, db)
+    chats = [_chat(f"r{i}", f"Question number {i} about gardening?", f"Answer {i}: water in the morning.")
+             for i in range(5)]
+    con = duckdb.connect(str(db))
+    evidence_before = con.execute("SELECT * FROM messages WHERE conversation_id = 'p000-c0001'").fetchall()
+    provenance, stats = swap_fillers(con, chats, seed=3)
+    assert stats == {"fillers": 2, "replaced": 2, "kept_template": 0, "chats_available": 5}
+    assert {p.conversation_id for p in provenance} == {"p000-c0000", "p000-c0002"}
+    assert len({p.record_id for p in provenance}) == 2
+    assert con.execute("SELECT * FROM messages WHERE conversation_id = 'p000-c0001'").fetchall() == evidence_before
+    texts = [r[0] for r in con.execute("SELECT text FROM messages WHERE conversation_id = 'p000-c0000'").fetchall()]
+    assert texts[0].startswith("Question number") and len(texts) == 2
+    assert con.execute("SELECT tokens FROM histories WHERE size = 3").fetchone()[0] == \
+        con.execute("SELECT sum(tokens) FROM messages").fetchone()[0]
+    con.close()
+    # the same seed deals the same chats
+    shutil.copy(tiny_store, tmp_path / "again.duckdb")
+    con = duckdb.connect(str(tmp_path / "again.duckdb"))
+    assert swap_fillers(con, chats, seed=3)[0] == provenance
+    con.close()
