@@ -11,6 +11,7 @@ from datetime import datetime
 
 import duckdb
 
+from memcurve.generators.rows import RowBuffer
 from memcurve.generators.tokens import estimate_tokens
 
 
@@ -21,10 +22,10 @@ def replace_messages(con: duckdb.DuckDBPyConnection, conversation_id: str, stem:
     message id whose facts and evidence move to it. Returns the new ids."""
     new_ids = [f"{stem}-m{i:02d}" for i in range(len(turns))]
     con.execute("DELETE FROM messages WHERE conversation_id = ?", [conversation_id])
-    con.executemany("INSERT INTO messages (message_id, conversation_id, position, speaker, text, sent_at, tokens) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [[new_ids[i], conversation_id, i, speaker, text, times[i], estimate_tokens(text)]
-                     for i, (speaker, text) in enumerate(turns)])
+    rows = RowBuffer()
+    for i, (speaker, text) in enumerate(turns):
+        rows.add("messages", new_ids[i], conversation_id, i, speaker, text, times[i], estimate_tokens(text))
+    rows.flush(con)
     for position, old in (keep or {}).items():
         if old != new_ids[position]:
             con.execute("UPDATE facts SET message_id = ? WHERE message_id = ?", [new_ids[position], old])
