@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: conversation_sources (real-chat provenance)
 
 
 @dataclass(frozen=True)
@@ -120,6 +120,11 @@ _DECLARED = (
     _table("history_questions", ("history_id", "question_id"),
            Column("history_id", _TEXT, _S),
            Column("question_id", _TEXT, _S)),
+    _table("conversation_sources", ("conversation_id",),
+           Column("conversation_id", _TEXT, _S, "a conversation whose text came from a real chat corpus"),
+           Column("source", _TEXT, _S, "the corpus file as given"),
+           Column("sha256", _TEXT, _S, "of the whole corpus file"),
+           Column("record_id", _TEXT, _S, "the chat's own id in the file, or its position")),
 )
 
 SCHEMA: dict[str, Table] = {t.name: t for t in _DECLARED}

@@ -9,7 +9,7 @@ import pyarrow as pa
 import pytest
 
 from memcurve.generators.rows import ROW_TABLES, RowBuffer
-from memcurve.generators.schema import SCHEMA, TABLE_NAMES
+from memcurve.generators.schema import SCHEMA, SCHEMA_VERSION, TABLE_NAMES
 from memcurve.generators.store import atomic_store, open_store
 
 
@@ -50,7 +50,7 @@ def test_flush_writes_typed_rows_and_empties_the_buffer(tmp_path):
     rows["messages"]["sent_at"].extend([0, 60_000_000])  # microseconds since the epoch, as the generator emits
     rows["messages"]["tokens"].extend([1, 1])
     with atomic_store(tmp_path / "b.duckdb") as con:
-        con.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+        con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
         written = rows.flush(con)
     assert written == {"personas": 1, "messages": 2}
     assert rows.pending("messages") == 0

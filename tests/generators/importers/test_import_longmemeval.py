@@ -14,6 +14,7 @@ from importer_queries import TABLES, query, row_counts
 from memcurve.cli import main
 from memcurve.errors import InputFormatError, MemcurveError
 from memcurve.generators.importers import import_dataset
+from memcurve.generators.schema import SCHEMA_VERSION
 from memcurve.generators.store import content_hash, open_store, read_meta
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -149,7 +150,7 @@ def test_summary_and_meta(s_db, s_summary):
     assert meta["source"] == "longmemeval" and meta["input"] == "longmemeval_s.json"
     assert meta["input_sha256"] == hashlib.sha256(S_FILE.read_bytes()).hexdigest()
     assert meta["importer_version"] == "1" and meta["seed"] == "0" and meta["config"] == "{}"
-    assert meta["schema_version"] == "1" and "created_at" in meta
+    assert meta["schema_version"] == str(SCHEMA_VERSION) and "created_at" in meta
 
 
 def test_same_input_same_content(tmp_path, s_db):
