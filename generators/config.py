@@ -33,6 +33,9 @@ class GenerationConfig:
     start_date: str = "2024-01-08"  # the first conversation day
     length: str = "real"  # real: assistant replies of 150-400 tokens; short: brief turns for fast offline demos
     change_interval_days: tuple[int, int] = (60, 540)  # a changing fact keeps each value this many days
+    fillers_from: tuple[str, ...] = ()  # real chat corpora (JSON/JSONL files or memcurve stores) for plain fillers
+    writer: str | None = None  # an Inspect model that rewrites every conversation (off by default)
+    writer_attempts: int = 2  # tries per conversation before the template text stays
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), sort_keys=True)
@@ -58,7 +61,8 @@ def parse_sizes(value: str | list | tuple | int) -> tuple[int, ...]:
     return tuple(sorted(set(sizes)))
 
 
-_INT_FIELDS = ("seed", "personas", "questions_per_category", "max_evidence", "questions_per_history")
+_INT_FIELDS = ("seed", "personas", "questions_per_category", "max_evidence", "questions_per_history",
+               "writer_attempts")
 
 
 def build_config(values: dict[str, Any]) -> GenerationConfig:
@@ -71,7 +75,8 @@ def build_config(values: dict[str, Any]) -> GenerationConfig:
     for name in _INT_FIELDS:
         if name in values and values[name] is not None:
             out[name] = _whole_number(name, values[name])
-    for name, low in (("personas", 1), ("questions_per_category", 1), ("questions_per_history", 1)):
+    for name, low in (("personas", 1), ("questions_per_category", 1), ("questions_per_history", 1),
+                      ("writer_attempts", 1)):
         if name in out and out[name] < low:
             raise ConfigError(f"invalid {name} {out[name]}: must be >= {low}")
     if "max_evidence" in out and not 1 <= out["max_evidence"] <= 6:
@@ -106,6 +111,12 @@ def build_config(values: dict[str, Any]) -> GenerationConfig:
         out["length"] = str(values["length"])
     if values.get("change_interval_days") is not None:
         out["change_interval_days"] = parse_interval(values["change_interval_days"])
+    if values.get("fillers_from") is not None:
+        out["fillers_from"] = parse_sources(values["fillers_from"])
+    if values.get("writer") is not None:
+        if not isinstance(values["writer"], str) or "/" not in values["writer"]:
+            raise ConfigError(f"invalid writer {values['writer']!r}: expected an Inspect model name (provider/model)")
+        out["writer"] = values["writer"]
     config = GenerationConfig(**out)
     check_scale(config)
     return config
@@ -118,6 +129,18 @@ def _whole_number(name: str, value: Any) -> int:
     if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
         return int(value)
     raise ConfigError(f"invalid {name} {value!r}: expected a whole number")
+
+
+def parse_sources(value) -> tuple[str, ...]:
+    """Real chat corpora: 'a.jsonl,b.duckdb' or a list; each must be an existing file."""
+    items = value.split(",") if isinstance(value, str) else value if isinstance(value, (list, tuple)) else [value]
+    paths = tuple(str(i).strip() for i in items if str(i).strip())
+    if not paths:
+        raise ConfigError("fillers_from: no file given")
+    for path in paths:
+        if not Path(path).is_file():
+            raise ConfigError(f"fillers_from: {path} is not a file")
+    return paths
 
 
 def parse_interval(value) -> tuple[int, int]:

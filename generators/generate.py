@@ -28,6 +28,7 @@ from memcurve.generators.pack_check import check_feasible, validate_pack
 from memcurve.generators.emit import clear_caches
 from memcurve.generators.rows import ROW_TABLES, RowBuffer, write_arrow
 from memcurve.generators.store import atomic_store, created_at, write_meta
+from memcurve.generators.text_sources import apply_text_sources
 from memcurve.generators.templating import Pack, load_pack
 from memcurve.generators.tokens import TOKENIZER
 
@@ -90,6 +91,9 @@ def _write(config: GenerationConfig, out: Path, pack: Pack, maker: FillerMaker, 
                 _flush(con, pending, counts)
             finally:
                 bar.close()
+            if config.fillers_from or config.writer:
+                apply_text_sources(con, seed=config.seed, fillers_from=config.fillers_from, writer=config.writer,
+                                   writer_options={"attempts": config.writer_attempts}, progress=progress)
         return counts
     finally:
         _STATE = None

@@ -24,7 +24,8 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     check_workers(args.workers)
     values = load_config_file(args.config) if args.config else {}
     for name in ("seed", "personas", "sizes", "categories", "questions_per_category", "max_evidence",
-                 "questions_per_history", "templates", "start_date", "length", "change_interval_days"):
+                 "questions_per_history", "templates", "start_date", "length", "change_interval_days",
+                 "fillers_from", "writer", "writer_attempts"):
         value = getattr(args, name)
         if value is not None:
             values[name] = value
@@ -148,6 +149,13 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--change-interval-days", dest="change_interval_days",
                      help="LOW,HIGH days a changing fact keeps one value (default 60,540)")
     gen.add_argument("--templates", help="a user template pack directory, layered over the built-in pack")
+    gen.add_argument("--fillers-from", dest="fillers_from",
+                     help="real chats for the plain fillers: comma-separated JSON/JSONL files (OpenAI messages, "
+                          "ShareGPT, UltraChat, LongMemEval) or memcurve stores, screened before use")
+    gen.add_argument("--writer", help="an Inspect model that rewrites every conversation, each rewrite checked "
+                                      "(e.g. anthropic/claude-haiku-4-5; off by default)")
+    gen.add_argument("--writer-attempts", dest="writer_attempts", type=int,
+                     help="tries per conversation before the template text stays (default 2)")
     gen.add_argument("--config", help="a YAML or JSON file of settings (flags override it)")
     gen.add_argument("--workers", type=int, help="persona worker processes (default: one per core when personas >= 8)")
     gen.add_argument("--force", action="store_true", help="replace an existing file")
