@@ -22,11 +22,15 @@ from memcurve.generators.store import write_meta
 
 
 def slot_values(con: duckdb.DuckDBPyConnection) -> set[str]:
-    """Every value a question could be about: all slot pools, and every value the store's facts record."""
+    """Every named value a question could be about: all slot pools and the store's facts, bare numbers aside."""
     pools = {p for slots in (USER_SLOTS, ASSISTANT_SLOTS, CHANGING_SLOTS, NEGATIVE_SLOTS) for p in slots.values()}
     values = {v for p in sorted(pools) for v in pool(p)}
     values.update(v for (v,) in con.execute("SELECT DISTINCT value FROM facts").fetchall())
-    return values
+    return {v for v in values if not _is_number(v)}  # counts and sums are not names: "4" can't compete alone
+
+
+def _is_number(value: str) -> bool:
+    return value.replace(",", "").replace(".", "", 1).strip().isdigit()
 
 
 def text_source(fillers_from: Sequence[str], writer: str | None) -> str:
