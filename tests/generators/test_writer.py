@@ -81,3 +81,19 @@ def test_bad_settings_refused(kwargs):
 
     with pytest.raises(ConfigError):
         WriterSettings(model="mockllm/model", **kwargs)
+
+
+def test_apply_text_sources_records_the_writer_in_meta(tiny_store, tmp_path):
+    import json
+
+    from memcurve.generators.text_sources import apply_text_sources
+
+    db = tmp_path / "m.duckdb"
+    shutil.copy(tiny_store, db)
+    model = get_model("mockllm/model", custom_outputs=_scripted([]))
+    con = duckdb.connect(str(db))
+    meta = apply_text_sources(con, seed=1, writer=model, writer_options={"cache": False})
+    stored = dict(con.execute("SELECT key, value FROM meta").fetchall())
+    con.close()
+    assert meta["text_source"].startswith("templates + rewritten by")
+    assert json.loads(stored["writer"])["fell_back"] == 1 and json.loads(stored["writer"])["rewritten"] == 2
