@@ -23,7 +23,7 @@ COMPETING = ("USER: Packing for a rainy hiking weekend with my dog Rex, what do 
              "ASSISTANT: Waterproof shell and spare socks.")
 
 
-def _scripted(calls):
+def _scripted(calls, other_dog="Rex"):
     """Attempt 1 of c0001 drops the evidence; every attempt at c0002 names another dog; the rest is faithful."""
     def respond(input, tools, tool_choice, config):
         prompt = input[-1].text
@@ -33,7 +33,7 @@ def _scripted(calls):
         if conv == "p000-c0001" and "rejected" not in prompt:
             return mock_output(DROPS_EVIDENCE, 40, 12)
         if conv == "p000-c0002":
-            return mock_output(COMPETING, 40, 12)
+            return mock_output(COMPETING.replace("Rex", other_dog), 40, 12)
         return mock_output(FAITHFUL[conv], 40, 20)
     return respond
 
@@ -90,7 +90,9 @@ def test_apply_text_sources_records_the_writer_in_meta(tiny_store, tmp_path):
 
     db = tmp_path / "m.duckdb"
     shutil.copy(tiny_store, db)
-    model = get_model("mockllm/model", custom_outputs=_scripted([]))
+    from memcurve.generators.personas import pool
+
+    model = get_model("mockllm/model", custom_outputs=_scripted([], other_dog=pool("dog_names")[0]))
     con = duckdb.connect(str(db))
     meta = apply_text_sources(con, seed=1, writer=model, writer_options={"cache": False})
     stored = dict(con.execute("SELECT key, value FROM meta").fetchall())
