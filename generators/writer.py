@@ -29,6 +29,7 @@ import duckdb
 
 from memcurve.errors import ConfigError
 from memcurve.generators.filler_screen import ValueMatcher
+from memcurve.generators.tokens import estimate_tokens
 from memcurve.generators.retext import message_stem, refresh_history_tokens, replace_messages
 
 TAG = re.compile(r"^\[E(\d+)\]\s*")
@@ -91,6 +92,7 @@ Keep its topic and what happens in it. Write {target} messages in all, alternati
 each line starting with "USER:" or "ASSISTANT:". Lines marked [E1], [E2], ... must stay, by the same speaker and in
 the same order, starting with their marker, and must keep the exact words {quoted} with the same meaning.
 Do not add names of people, pets, places, shops, companies, products, books or games that are not in the original.
+After the last message, write END on a line of its own.
 """
 
 
@@ -165,7 +167,9 @@ async def _rewrite(job: Job, settings: WriterSettings, model, matcher: ValueMatc
     target = min(max(target, settings.min_messages, len(job.evidence)), settings.max_messages)
     outcome = Outcome(job.conversation_id, None, 0, [])
     feedback = None
-    config = GenerateConfig(temperature=0.0, seed=settings.seed, max_tokens=settings.max_tokens,
+    # about twice the original's length leaves room to grow it; END closes the conversation
+    budget = min(settings.max_tokens, 2 * sum(estimate_tokens(t.text) for t in job.turns) + 64 * target)
+    config = GenerateConfig(temperature=0.0, seed=settings.seed, max_tokens=budget, stop_seqs=["\n\n"],
                             batch=True if settings.batch else None)
     for attempt in range(settings.attempts):
         async with limit:
