@@ -169,7 +169,7 @@ async def _rewrite(job: Job, settings: WriterSettings, model, matcher: ValueMatc
     feedback = None
     # about twice the original's length leaves room to grow it; END closes the conversation
     budget = min(settings.max_tokens, 2 * sum(estimate_tokens(t.text) for t in job.turns) + 64 * target)
-    config = GenerateConfig(temperature=0.0, seed=settings.seed, max_tokens=budget, stop_seqs=["\n\n"],
+    config = GenerateConfig(temperature=0.0, seed=settings.seed, max_tokens=budget, stop_seqs=["\nEND"],
                             batch=True if settings.batch else None)
     for attempt in range(settings.attempts):
         async with limit:
