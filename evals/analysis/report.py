@@ -13,7 +13,8 @@ from pathlib import Path
 
 import polars as pl
 
-from memcurve.evals.analysis.results import GROUP_COLUMNS, read_results
+from memcurve.evals.analysis.official_metrics import official_metrics_section
+from memcurve.evals.analysis.results import GROUP_COLUMNS, log_files, read_results
 from memcurve.evals.analysis.sections import SECTIONS, Context
 from memcurve.evals.judge_audit.section import audit_frame, judge_section
 from memcurve.errors import MemcurveError
@@ -32,7 +33,8 @@ def write_report(logs: list[Path], out_dir: Path, *, prices: str | Path | None =
     check_folder_target(out_dir, force=force)  # before reading any log
     frame = read_results(logs, prices=prices)
     with atomic_folder(out_dir, force=force) as tmp:
-        path = build_report(frame, tmp, n_resamples=n_resamples, seed=seed, judge_audit=audit_frame(logs))
+        path = build_report(frame, tmp, n_resamples=n_resamples, seed=seed, judge_audit=audit_frame(logs),
+                            official=official_metrics_section(log_files(logs)))
     return out_dir / path.relative_to(tmp)
 
 
@@ -62,7 +64,7 @@ def _heading(key: dict[str, str]) -> list[str]:
 
 
 def build_report(frame: pl.DataFrame, out_dir: Path, *, n_resamples: int = 2000, seed: int = 0,
-                 judge_audit: pl.DataFrame | None = None) -> Path:
+                 judge_audit: pl.DataFrame | None = None, official: str = "") -> Path:
     """Write the report for a results frame (see evals.analysis.results); returns the markdown path."""
     out_dir = Path(out_dir)
     try:
@@ -85,6 +87,7 @@ def build_report(frame: pl.DataFrame, out_dir: Path, *, n_resamples: int = 2000,
         for _, _, run in SECTIONS:
             lines += run(ctx)
     lines += judge_section(frame, judge_audit)  # the judge audit covers the whole run (issue 13)
+    lines += official.splitlines()  # each imported benchmark's own metric beside memcurve's
     path = out_dir / "report.md"
     path.write_text("\n".join(lines).rstrip() + "\n")
     return path

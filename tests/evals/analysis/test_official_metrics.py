@@ -112,7 +112,8 @@ def test_report_section_with_and_without_corrections(tmp_path):
     plain, fixed = tmp_path / "plain.duckdb", tmp_path / "fixed.duckdb"
     import_dataset("locomo", src, plain, force=False)
     import_dataset("locomo", src, fixed, force=False, corrections=True)
-    with_key = official_metrics_section([_run(fixed, tmp_path / "logs-fixed")])
+    fixed_log = _run(fixed, tmp_path / "logs-fixed")
+    with_key = official_metrics_section([fixed_log])
     without_key = official_metrics_section([_run(plain, tmp_path / "logs-plain")])
     assert "corrections applied on import: errata/locomo.json version 2026-12-01.1" in with_key
     assert "1 of the questions scored here have a corrected answer" in with_key
@@ -123,5 +124,8 @@ def test_report_section_with_and_without_corrections(tmp_path):
     # the mini fixture's other temporal question is answered with its own gold
     assert temporal_fixed == "| 2 | temporal | 2 | 1.000 | 1.000 | 0.500 |"
     assert temporal_plain == "| 2 | temporal | 2 | 0.500 | 0.500 | 0.500 |"
-    print(with_key)
-    print(without_key)
+    # `memcurve report` carries the section, beside its own parts
+    from memcurve.evals.analysis.report import write_report
+
+    report = write_report([fixed_log.parent], tmp_path / "report", n_resamples=50).read_text()
+    assert "## Official metric: LoCoMo token F1" in report and temporal_fixed in report
