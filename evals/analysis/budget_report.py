@@ -35,7 +35,7 @@ def budget_section(frame: pl.DataFrame, md_table) -> list[str]:
     table = budget_table(frame)
     if table.height == 0:
         return []
-    return ["## Equal context budget", "",
+    return ["### Equal context budget", "",
             "Solvers given the same budget of context tokens (-T context_budget; RAG fills it in rank order "
             "instead of taking k units). context_tokens = what the answer model was shown (max never above "
             "the budget); ingestion = tokens the memory role spent and seconds until the memory was "

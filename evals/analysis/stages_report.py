@@ -33,7 +33,7 @@ def stage_section(frame: pl.DataFrame, md_table) -> list[str]:
     if overall.height == 0:
         return []
     stages = [c for c in (*STAGES, "unattributed") if c in overall.columns]
-    out = ["## Where the misses come from", "",
+    out = ["### Where the misses come from", "",
            "Every wrong answer traced to the stage that lost it, from the planted facts and evidence ids: "
            "extraction (the fact never entered memory), update (memory holds a stale value), retrieval "
            "(in memory or the history but not put in the context), truncation (retrieved or present but cut "
@@ -42,5 +42,5 @@ def stage_section(frame: pl.DataFrame, md_table) -> list[str]:
                       ("by solver and history size", ["solver", "size"]),
                       ("by solver, category and history size", ["solver", "category", "size"])):
         table = stage_table(frame, by)
-        out += [f"### Misses {title}", "", md_table(table, [*by, "misses", *stages]), ""]
+        out += [f"#### Misses {title}", "", md_table(table, [*by, "misses", *stages]), ""]
     return out

@@ -68,7 +68,7 @@ def test_report_compares_solvers_at_the_same_budget(budget_logs, tmp_path):
     hybrid = table.filter(table["solver"] == "memory:hybrid").row(0, named=True)
     assert hybrid["ingest_tokens"] == 0 and hybrid["ingest_seconds"] >= 0  # hybrid ingests without model calls
     text = write_report([logs], tmp_path / "report").read_text()
-    assert "## Equal context budget" in text and f"| {BUDGET} | rag |" in text
+    assert "### Equal context budget" in text and f"| {BUDGET} | rag |" in text
 
 
 def test_invalid_budget_is_one_line(tmp_path, tiny_store):

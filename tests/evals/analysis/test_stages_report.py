@@ -21,4 +21,4 @@ def test_stage_shares_sum_to_one_and_match_the_solvers(small_eval_logs, tmp_path
     assert rows["full_context"]["retrieval"] == 0.0 and rows["full_context"]["truncation"] > 0.5
     assert rows["rag"]["retrieval"] > 0
     text = write_report([small_eval_logs], tmp_path / "r").read_text()
-    assert "## Where the misses come from" in text and "### Misses by solver, category and history size" in text
+    assert "### Where the misses come from" in text and "#### Misses by solver, category and history size" in text
