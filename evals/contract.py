@@ -27,6 +27,7 @@ class SampleMeta(BaseModel):
 
     db: str
     dataset_hash: str | None = None  # the store's content hash, so reports never pool two benchmarks
+    text_source: str | None = None  # templates, real-chat fillers, a writer model, or the imported dataset
     history_id: str
     chain_id: str | None = None
     persona_id: str | None = None

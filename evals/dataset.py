@@ -27,6 +27,7 @@ from memcurve.generators.categories import CATEGORIES
 from memcurve.errors import ConfigError
 from memcurve.evals.benchmark_cache import cached
 from memcurve.generators.generate import generate
+from memcurve.generators.validate import GENERATOR_SOURCE
 from memcurve.generators.store import content_hash, memcurve_version, open_store
 
 _ROWS_SQL = """
@@ -76,6 +77,30 @@ def _dataset_hash(db: str, size: int, mtime_ns: int) -> str:
         con.close()
 
 
+def text_source(db: str | Path) -> str:
+    """Where the benchmark's text came from, so a report says what it measured on.
+
+    Generated stores record it in meta (`templates`, real-chat fillers, a writer model); an imported store
+    says which public dataset it was imported from.
+    """
+    stat = Path(db).stat()
+    return _text_source(str(Path(db).resolve()), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=32)
+def _text_source(db: str, size: int, mtime_ns: int) -> str:
+    con = open_store(db, read_only=True)
+    try:
+        meta = dict(con.execute("SELECT key, value FROM meta WHERE key IN ('text_source', 'source')").fetchall())
+    finally:
+        con.close()
+    if meta.get("text_source"):
+        return meta["text_source"]
+    if meta.get("source") and meta["source"] != GENERATOR_SOURCE:
+        return f"imported from {meta['source']}"
+    return "templates"  # generated without real-chat fillers or a writer
+
+
 def load_samples(
     db: str | Path,
     *,
@@ -107,11 +132,11 @@ def load_samples(
                 kept.append(hid)
         histories = kept
     blocks = []  # (history, solver, its samples in question order)
-    digest = dataset_hash(db)
+    digest, source = dataset_hash(db), text_source(db)
     for hid in histories:
         questions = _round_robin(by_history[hid])[:questions_per_history]
         for solver in solvers:
-            blocks.append((hid, solver, [_sample(db, solver, row, digest) for row in questions]))
+            blocks.append((hid, solver, [_sample(db, solver, row, digest, source) for row in questions]))
     return representative_order(blocks)
 
 
@@ -176,13 +201,13 @@ def _round_robin(rows: list[dict]) -> list[dict]:
     return [row for _, row in sorted(keyed, key=lambda kr: kr[0])]
 
 
-def _sample(db: str, solver: str, row: dict, digest: str) -> Sample:
+def _sample(db: str, solver: str, row: dict, digest: str, source: str) -> Sample:
     return Sample(
         id=f"{solver}:{row['history_id']}:{row['question_id']}",
         input=row["text"],
         target=[row["answer"], *row["aliases"]],
         metadata=SampleMeta(
-            db=db, dataset_hash=digest, history_id=row["history_id"], chain_id=row["chain_id"], persona_id=row["persona_id"],
+            db=db, dataset_hash=digest, text_source=source, history_id=row["history_id"], chain_id=row["chain_id"], persona_id=row["persona_id"],
             size=row["size"], history_tokens=row["history_tokens"], question_id=row["question_id"],
             category=row["category"], question_type=row["question_type"], answer_kind=row["answer_kind"],
             answer=row["answer"], aliases=list(row["aliases"]), rubric=row["rubric"] or "",

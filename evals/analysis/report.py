@@ -55,12 +55,20 @@ def _slug(key: dict[str, str], index: int, total: int) -> str:
     return f"g{index + 1}-" + re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_")[:60] + "-"
 
 
-def _heading(key: dict[str, str]) -> list[str]:
+def _heading(key: dict[str, str], part: pl.DataFrame) -> list[str]:
     dataset = key.get("dataset", "-")
     short = dataset[:12] if re.fullmatch(r"[0-9a-f]{64}", dataset) else dataset
     return [f"## {key.get('task', '-')} · dataset {short} · {key.get('model', '-')} · scored by {key.get('scorer', '-')}",
             "", f"- task: {key.get('task', '-')}; dataset: {dataset}; model: {key.get('model', '-')}; "
-                f"headline score: {key.get('scorer', '-')}", ""]
+                f"headline score: {key.get('scorer', '-')}", f"- text: {_text_sources(part)}", ""]
+
+
+def _text_sources(part: pl.DataFrame) -> str:
+    """Where the part's benchmark text came from (templates, real chats, a writer model, an import)."""
+    if "text_source" not in part.columns:
+        return "not recorded (a log from before samples carried it)"
+    values = part["text_source"].drop_nulls().unique().sort().to_list()
+    return "; ".join(values) if values else "not recorded (a log from before samples carried it)"
 
 
 def build_report(frame: pl.DataFrame, out_dir: Path, *, n_resamples: int = 2000, seed: int = 0,
@@ -83,7 +91,7 @@ def build_report(frame: pl.DataFrame, out_dir: Path, *, n_resamples: int = 2000,
                   f"| {p.height} |" for i, (k, p) in enumerate(parts)] + [""]
     for i, (key, part) in enumerate(parts):
         ctx = Context(part, out_dir, _slug(key, i, len(parts)), n_resamples=n_resamples, seed=seed)
-        lines += _heading(key)
+        lines += _heading(key, part)
         for _, _, run in SECTIONS:
             lines += run(ctx)
     lines += judge_section(frame, judge_audit)  # the judge audit covers the whole run (issue 13)

@@ -17,7 +17,8 @@ def test_one_sample_per_solver_history_question_with_small_metadata(tiny_store):
     with open_store(tiny_store, read_only=True) as con:
         digest = content_hash(con)
     assert s.metadata == {
-        "db": str(tiny_store.resolve()), "dataset_hash": digest, "history_id": "p000-h00-n0003", "chain_id": "p000-h00",
+        "db": str(tiny_store.resolve()), "dataset_hash": digest, "text_source": "imported from tests.support",
+        "history_id": "p000-h00-n0003", "chain_id": "p000-h00",
         "persona_id": "p000", "size": 3, "history_tokens": 97, "question_id": "p000-q0002",
         "category": "temporal", "question_type": "temporal/weekday", "answer_kind": "text", "answer": "Tuesday",
         "aliases": ["Tue"], "rubric": "", "is_abstention": False, "evidence_count": 1,

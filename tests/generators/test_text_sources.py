@@ -108,3 +108,28 @@ def test_cli_refuses_a_missing_or_malformed_source(tmp_path, capsys):
                  "--length", "short", "--quiet"]) == 2
     err = capsys.readouterr().err.strip()
     assert "narrator" in err and "\n" not in err and not out.exists()
+
+
+def test_samples_and_report_say_which_text_the_benchmark_was_built_from(tmp_path, monkeypatch):
+    """The text source travels store meta -> sample metadata -> results table -> the report part's heading."""
+    from inspect_ai import eval as inspect_eval
+
+    from memcurve.evals.analysis.report import write_report
+    from memcurve.evals.dataset import load_samples
+
+    source = write_openai_jsonl(tmp_path / "chats.jsonl", corpus_chats(200))
+    real, plain = tmp_path / "real.duckdb", tmp_path / "plain.duckdb"
+    generate(build_config({**CONFIG, "fillers_from": str(source)}), real, force=False, progress=False)
+    generate(build_config(CONFIG), plain, force=False, progress=False)
+    assert {s.metadata["text_source"] for s in load_samples(real)} == {"templates (evidence) + real chats (fillers)"}
+    assert {s.metadata["text_source"] for s in load_samples(plain)} == {"templates"}
+
+    monkeypatch.setenv("MEMCURVE_CACHE_DIR", str(tmp_path / "cache"))
+    logs = tmp_path / "logs"
+    for db in (real, plain):
+        [log] = inspect_eval("memcurve/convomem", model="memcurve/smoke", display="none", log_dir=str(logs),
+                             task_args={"data": str(db), "solvers": "full_context", "sizes": "1"})
+        assert log.status == "success", log.error
+    report = write_report([logs], tmp_path / "report").read_text()
+    headings = [line for line in report.splitlines() if line.startswith("- text: ")]
+    assert sorted(headings) == ["- text: templates", "- text: templates (evidence) + real chats (fillers)"]
