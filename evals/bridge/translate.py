@@ -134,7 +134,7 @@ def to_config(body: dict[str, Any]) -> GenerateConfig:
     if response_format.get("type") == "json_schema":
         spec = response_format.get("json_schema") or {}
         try:
-            fields["response_format"] = ResponseSchema(
+            fields["response_schema"] = ResponseSchema(
                 name=str(spec.get("name") or "response"), json_schema=JSONSchema.model_validate(spec.get("schema") or {}),
                 strict=spec.get("strict"))
         except ValueError as err:

@@ -5,6 +5,8 @@
 - hybrid: recent conversations verbatim + BM25 over the older ones (evals.memory.hybrid)
 - mem0: mem0's own `Memory` class (the `mem0` extra) through the model bridge (evals.memory.mem0_adapter)
 - langmem: LangMem's store manager (the `langmem` extra) through the model bridge (evals.memory.langmem_adapter)
+- graphiti: Zep's Graphiti temporal graph on embedded Kuzu (the `graphiti` extra) through the model bridge
+  (evals.memory.graphiti_adapter)
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from memcurve.evals.memory.fact_store import FactStore
+from memcurve.evals.memory.graphiti_adapter import GraphitiMemory
 from memcurve.evals.memory.hybrid import RecentPlusRag
 from memcurve.evals.memory.langmem_adapter import LangMemMemory
 from memcurve.evals.memory.mem0_adapter import Mem0Memory
@@ -27,6 +30,8 @@ SYSTEMS.add("summary", RollingSummary, "rolling summary + recent conversations (
 SYSTEMS.add("hybrid", RecentPlusRag, "recent conversations + BM25 over the older ones (no calls at ingest)")
 SYSTEMS.add("mem0", Mem0Memory, "mem0 through the model bridge (pip install -e '.[mem0]')")
 SYSTEMS.add("langmem", LangMemMemory, "LangMem's store manager through the model bridge (pip install -e '.[langmem]')")
+SYSTEMS.add("graphiti", GraphitiMemory, "Graphiti's temporal graph on embedded Kuzu through the model bridge "
+            "(pip install -e '.[graphiti]')")
 SOLVER_PREFIX = "memory:"
 
 

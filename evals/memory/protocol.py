@@ -49,7 +49,9 @@ class MemorySystem(Protocol):
         """Take in one conversation (messages carry their timestamps); `llm` is an evals.memory.llm.MemoryLLM."""
 
     def context(self, query: str, history: History, budget: int | None) -> MemoryContext:
-        """The context for `query`, within `budget` estimated tokens (None = unlimited)."""
+        """The context for `query`, within `budget` estimated tokens (None = unlimited).
+
+        May be a coroutine function: a library whose search is asynchronous is awaited on the run's loop."""
 
     def export_state(self) -> dict[str, Any]:
         """The whole state as JSON-able data."""

@@ -26,6 +26,7 @@ memory_verbatim_conversations (the conversation ids the system keeps word for wo
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from inspect_ai.model import get_model
@@ -66,6 +67,8 @@ def memory(system: str = "fact_store", memory_cache: str | None = DEFAULT_MEMORY
         llm = MemoryLLM(memory_model, retries=int(retries))
         built = await cache.get(history, lambda: make_system(system, options), llm, str(memory_model))
         context = built.system.context(state.input_text, history, budget_for(max_context_tokens, context_budget))
+        if inspect.isawaitable(context):  # a library whose search is async (graphiti)
+            context = await context
         state.messages = [answer_message(state, context.rendered)]
         items = built.system.items()
         record(state, f"memory:{system}", context.rendered, truncated=context.truncated,

@@ -123,3 +123,16 @@ def test_hashing_embedder_is_deterministic_and_separates_topics():
 def test_unknown_embedder_is_one_line_error():
     with pytest.raises(ConfigError, match="invalid embedder 'bert'; valid: auto, minilm, hashing"):
         resolve_embedder_name("bert")
+
+
+def test_json_schema_response_format_becomes_inspects_response_schema():
+    from memcurve.evals.bridge.translate import to_config
+
+    schema = {"type": "object", "properties": {"facts": {"type": "array", "items": {"type": "string"}}},
+              "required": ["facts"]}
+    config = to_config({"max_tokens": 64, "response_format": {"type": "json_schema",
+                                                              "json_schema": {"name": "Facts", "schema": schema}}})
+    assert config.max_tokens == 64
+    assert config.response_schema.name == "Facts"
+    assert config.response_schema.json_schema.required == ["facts"]
+    assert config.response_schema.json_schema.properties["facts"].type == "array"
