@@ -1,4 +1,12 @@
-"""Metric lists for memcurve scorers: overall, by category, by history size, by solver and by solver x size.
+"""Metric lists for memcurve scorers: the headline, and breakdowns by category, size, solver and solver x size.
+
+What the log's results carry (and so Inspect's end-of-run panel prints): only the headline, `correct`
+of the `headline` scorer with its clustered stderr (HEADLINE_METRICS). Every other memcurve scorer
+declares NO_METRICS: Inspect prints every metric of every scorer in that panel, cut at 80 columns, which
+made it 185 lines of breakdowns and rows of nan and 0.000. Their per-sample scores and the sample
+metadata stay in the log, and `memcurve report` (evals.analysis) recomputes every breakdown from them;
+`breakdown`, `accuracy_metrics` and `mean_metrics` remain for a scorer or task that wants the groups in
+Inspect's results as well.
 
 Standard errors are clustered by history (Inspect's `stderr(cluster="history_id")`): every question
 of one history shares its text, so they are not independent draws; ConvoMem clusters the same way.
@@ -29,6 +37,13 @@ from inspect_ai.scorer import (
 CLUSTER = "history_id"
 GROUPS: tuple[str, ...] = ("category", "size", "solver")
 CROSSED: tuple[tuple[str, ...], ...] = (("solver", "size"),)
+NO_METRICS: list[Metric] = []  # scores kept per sample only (see the module docstring)
+
+
+def headline_metrics(cluster: str = CLUSTER) -> list[Metric]:
+    """The one thing the results panel shows: accuracy with its history-clustered standard error."""
+    return [accuracy(), stderr(cluster=cluster)]
+
 
 
 @metric

@@ -5,14 +5,15 @@ per-size, per-solver breakdowns with their stderrs, memory-operation rates, ...)
 lines cut at 80 columns. Those stay in the log for `inspect view` and `memcurve report`; this module
 prints a headline under the panel, from the log's own samples, at most 30 lines at 80 columns:
 
-    memcurve convomem: answer_check accuracy by size (rows) and solver; n = scored questions
+    memcurve convomem: headline.correct by size (rows) and solver; n = scored
     size    full_context     rag              memory:hybrid
     1       1.00 (n=2)       1.00 (n=2)       1.00 (n=2)
     ...
     all     0.31 (n=56)      ...
 
-The score shown is the first of HEADLINE_SCORES the log has (else its first score). Registered as an
-Inspect hook by the entry point (memcurve._registry); MEMCURVE_SUMMARY=off turns it off.
+The score shown is the task's declared headline (`correct` of the `headline` scorer, evals.scorers.headline),
+else the first of HEADLINE_SCORES the samples have. Registered as an Inspect hook when a memcurve task is
+built; MEMCURVE_SUMMARY=off turns it off.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from inspect_ai.scorer import value_to_float
 from memcurve.evals.late_hooks import register_once
 
 TASKS = ("convomem", "longmemeval", "sort")
-HEADLINE_SCORES = ("answer_check", "correct", "judge", "sort_scorer")
+HEADLINE_SCORES = ("headline", "answer_check", "correct", "judge", "sort_scorer")
+HEADLINE_KEY = "correct"  # the key of a dict-valued headline score
 MAX_LINES = 30
 WIDTH = 80
 MAX_ROWS = 20
@@ -36,11 +38,18 @@ CELL = 17
 
 
 def headline_score(log: EvalLog) -> str | None:
-    names = [s.name for s in (log.results.scores if log.results else [])]
+    """The score the table shows, by name among the samples' scores (the results hold only the headline)."""
+    names = list(dict.fromkeys(name for sample in log.samples or [] for name in (sample.scores or {})))
     for name in HEADLINE_SCORES:
         if name in names:
             return name
     return names[0] if names else None
+
+
+def _number(value: object, to_float) -> float:
+    if isinstance(value, dict):
+        value = value.get(HEADLINE_KEY, math.nan)
+    return math.nan if value is None else to_float(value)
 
 
 def summary_lines(log: EvalLog) -> list[str]:
@@ -54,7 +63,7 @@ def summary_lines(log: EvalLog) -> list[str]:
         value = (sample.scores or {}).get(score)
         if value is None:
             continue
-        number = to_float(value.value) if not isinstance(value.value, dict) else math.nan
+        number = _number(value.value, to_float)
         if math.isnan(number):
             continue  # unscored (not applicable): never counted as wrong
         md = sample.metadata or {}
@@ -71,7 +80,8 @@ def summary_lines(log: EvalLog) -> list[str]:
     sizes = sorted({size for size, _ in cells if size != "all"}, key=_as_number)
     shown_solvers = solvers[: (WIDTH - 8) // CELL]
     shown_sizes = sizes if len(sizes) <= MAX_ROWS else sizes[:: math.ceil(len(sizes) / MAX_ROWS)]
-    lines = [f"memcurve {log.eval.task.split('/')[-1]}: {score} by size (rows) and solver; n = scored samples",
+    shown = f"{score}.{HEADLINE_KEY}" if score == "headline" else score
+    lines = [f"memcurve {log.eval.task.split('/')[-1]}: {shown} by size (rows) and solver; n = scored",
              "size".ljust(8) + "".join(_clip(s).ljust(CELL) for s in shown_solvers)]
     for size in [*shown_sizes, "all"]:
         row = size.ljust(8)

@@ -158,3 +158,51 @@ def generate_until_writing(folder: Path):
     time.sleep(1.0)  # past duckdb.connect inside atomic_store (an interrupt inside connect itself is a store.py race)
     assert proc.poll() is None, "generation ended before it could be stopped"
     return proc
+
+
+class Counted(dict):
+    """Metric values by name, with the numbers of samples that had a value and that did not."""
+
+    scored_samples: int = 0
+    unscored_samples: int = 0
+
+
+def sample_metrics(log, name: str) -> tuple[Counted, Counted]:
+    """The breakdown of one score, recomputed from the log's samples with memcurve's own metrics.
+
+    memcurve's scorers put only the headline in the log's results (evals.metrics); everything else is per
+    sample, as `memcurve report` reads it. `name` is a scorer (answer_check) or a key of a dict-valued score
+    (truncated, recall_any@3, correct). Values: accuracy and mean (the same number), stderr clustered by
+    history, and every group "category/x", "size/x", "solver/x", "solver/x/size/y" (with "/stderr"); NaN
+    values are dropped first, as Inspect does, so a group whose samples are all unscored is absent.
+    """
+    import math
+
+    from inspect_ai.scorer import SampleScore, Score, mean, stderr, value_to_float
+
+    from memcurve.evals.metrics import CLUSTER, breakdown
+
+    to_float = value_to_float()
+    scored, unscored = [], 0
+    for sample in log.samples:
+        for scorer, score in (sample.scores or {}).items():
+            value = score.value
+            if scorer != name and not (isinstance(value, dict) and name in value):
+                continue
+            if isinstance(value, dict):
+                value = value.get(name, value.get("correct", math.nan))
+            number = math.nan if value is None else to_float(value)
+            if math.isnan(number):
+                unscored += 1
+            else:
+                scored.append(SampleScore(score=Score(value=number), sample_id=sample.id,
+                                          sample_metadata=sample.metadata))
+    if not scored and not unscored:
+        raise KeyError(f"no score {name!r} in the log's samples")
+    out = Counted()
+    if scored:
+        out["accuracy"] = out["mean"] = mean()(scored)
+        out["stderr"] = stderr(cluster=CLUSTER)(scored)
+        out.update(breakdown("mean")(scored))
+    out.scored_samples, out.unscored_samples = len(scored), unscored
+    return out, out

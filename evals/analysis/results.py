@@ -143,9 +143,15 @@ def _sample_row(sample: Any, base: dict[str, Any], same_model_roles: list[str], 
 
 
 def _scorer_names(header: Any) -> str | None:
-    """The log's scorers that can give the headline score (not retrieval, overflow or memory operations)."""
+    """The log's scorers that can give the headline score (not retrieval, overflow or memory operations).
+
+    Read from the task's scorer list, not from the results: the results carry only the scorers that have
+    metrics (memcurve's carry the headline alone, evals.metrics), and the name must not change with that.
+    """
+    declared = getattr(header.eval, "scorers", None) or []
     results = getattr(header, "results", None)
-    names = sorted({getattr(s, "scorer", None) or s.name for s in (results.scores if results else [])})
+    names = sorted({s.name for s in declared} or
+                   {getattr(s, "scorer", None) or s.name for s in (results.scores if results else [])})
     names = [n for n in names if n and not n.startswith(("retrieval", "overflow", "memory"))]
     return "+".join(names) or None
 

@@ -46,7 +46,7 @@ from memcurve.evals.history import History, load_history
 from memcurve.evals.memo import HistoryMemo
 from memcurve.evals.memory.cache import built_memory
 from memcurve.evals.memory.protocol import MemoryItem
-from memcurve.evals.metrics import mean_metrics
+from memcurve.evals.metrics import NO_METRICS
 from memcurve.generators.store import open_store
 
 HALLUCINATION_SUPPORT = 0.5
@@ -202,7 +202,7 @@ SCORE_KEYS = ("extraction_recall", "update_accuracy", "hallucinated", "memory_it
 _scores: HistoryMemo[dict[str, Any]] = HistoryMemo()  # per (history, memory key): scored once per history
 
 
-@scorer(metrics={"*": mean_metrics(groups=("solver", "size"), crossings=(("solver", "size"),))})
+@scorer(metrics=NO_METRICS)  # per sample; memcurve report has the memory section
 def memory_operations() -> Scorer:
     """Operation-level scores of the memory a `memory` solver built (NaN on samples of other solvers).
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from inspect_ai.scorer import CORRECT, INCORRECT, Score, Scorer, Target, scorer
 from inspect_ai.solver import TaskState
 
-from memcurve.evals.metrics import accuracy_metrics
+from memcurve.evals.metrics import NO_METRICS
 from memcurve.evals.scorers.abstention import abstains
 from memcurve.evals.scorers.answer_key import AnswerKey, answer_keys, key_from_metadata
 from memcurve.evals.scorers.single_answer import Verdict, score_reply
@@ -70,7 +70,7 @@ def key_for(state: TaskState, target: Target) -> AnswerKey:
     return key
 
 
-@scorer(metrics=accuracy_metrics())
+@scorer(metrics=NO_METRICS)  # per sample; the panel shows the headline (evals.metrics)
 def answer_check() -> Scorer:
     """Deterministic single-answer check (see module docstring); rubric and overflowed samples are unscored."""
 

@@ -17,7 +17,7 @@ from typing import Any
 from inspect_ai.scorer import Score, Scorer, Target, scorer, value_to_float
 from inspect_ai.solver import TaskState
 
-from memcurve.evals.metrics import accuracy_metrics
+from memcurve.evals.metrics import headline_metrics
 from memcurve.evals.scorers.answer_check import is_rubric
 
 JUDGE_SCORERS = ("judge", "longmemeval_judge")  # scorers whose verdict is a grader model's
@@ -61,7 +61,7 @@ def read_source(scores: dict[str, Any], source: str) -> float:
         return math.nan
 
 
-@scorer(metrics={"correct": accuracy_metrics()})
+@scorer(metrics={"correct": headline_metrics()})
 def headline(exact: str = CONVOMEM.exact, rubric: str = CONVOMEM.rubric) -> Scorer:
     """`correct` = the declared scorer's verdict for this sample; must run after the scorers it reads."""
     declared = Headline(exact=exact, rubric=rubric)

@@ -20,10 +20,10 @@ import math
 import re
 from typing import Literal
 
-from inspect_ai.scorer import Score, Scorer, Target, accuracy, mean, scorer, stderr
+from inspect_ai.scorer import Score, Scorer, Target, scorer
 from inspect_ai.solver import TaskState
 
-from memcurve.evals.metrics import CLUSTER, breakdown
+from memcurve.evals.metrics import NO_METRICS
 from memcurve.evals.scorers.answer_check import as_float, gold_answers, is_rubric, key_for, overflowed
 from memcurve.evals.scorers.grader import ask_grader
 from memcurve.evals.scorers.single_answer import score_reply
@@ -165,10 +165,7 @@ async def ask_judge(prompt: str, retries: int, max_tokens: int, role: str = "gra
     return reply.verdict, reply.raw
 
 
-@scorer(metrics={
-    "judge": [accuracy(), stderr(cluster=CLUSTER), breakdown("accuracy", ["category"], [])],
-    "judge_agreement": [mean()],
-})
+@scorer(metrics=NO_METRICS)  # per sample; judge accuracy and agreement in memcurve report
 def judge(mode: JudgeMode = "rubric", retries: int = 2, max_tokens: int = 16) -> Scorer:
     """Judge replies with the `grader` role (the model under test when unbound).
 

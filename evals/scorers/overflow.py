@@ -13,11 +13,11 @@ from inspect_ai.scorer import Score, Scorer, Target, scorer
 from inspect_ai.solver import TaskState
 
 from memcurve.evals.contract import SolverRecord
-from memcurve.evals.metrics import mean_metrics
+from memcurve.evals.metrics import NO_METRICS
 from memcurve.evals.scorers.answer_check import overflowed
 
 
-@scorer(metrics={"overflow": mean_metrics(), "truncated": mean_metrics()})
+@scorer(metrics=NO_METRICS)  # per sample; rates in memcurve report
 def overflow() -> Scorer:
     """Record context overflow and history truncation for every sample (values 0/1)."""
 

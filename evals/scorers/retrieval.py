@@ -35,7 +35,7 @@ from inspect_ai.scorer import Score, Scorer, Target, scorer
 from inspect_ai.solver import TaskState
 
 from memcurve.evals.contract import SampleMeta, SolverRecord
-from memcurve.evals.metrics import mean_metrics
+from memcurve.evals.metrics import NO_METRICS
 
 DEFAULT_KS = (1, 3, 5, 10)
 
@@ -106,7 +106,7 @@ def conversation_map(meta: SampleMeta, record: SolverRecord) -> dict[str, str]:
     return out
 
 
-@scorer(metrics={"*": mean_metrics(groups=("solver",))})
+@scorer(metrics=NO_METRICS)  # per sample; recall and ndcg per solver in memcurve report
 def retrieval_metrics(ks: Sequence[int] = DEFAULT_KS) -> Scorer:
     """Score the recorded ranking against the evidence; NaN where retrieval does not apply."""
     ks = tuple(int(k) for k in ks)

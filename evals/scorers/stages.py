@@ -23,7 +23,7 @@ from inspect_ai.solver import TaskState
 
 from memcurve.evals.attribution import STAGES, Attribution, attribute_context, attribute_memory
 from memcurve.evals.history import load_history
-from memcurve.evals.metrics import mean_metrics
+from memcurve.evals.metrics import NO_METRICS
 from memcurve.evals.scorers.answer_check import check_answer, gold_answers, is_rubric, overflowed
 from memcurve.generators.store import open_store
 
@@ -90,7 +90,7 @@ def attribute(state: TaskState, gold: list[str]) -> Attribution:
         context_ids=context_ids, verbatim_ids=kept_ids)
 
 
-@scorer(metrics={"*": mean_metrics(groups=("solver", "category", "size"), crossings=(("solver", "size"),))})
+@scorer(metrics=NO_METRICS)  # per sample; memcurve report has the section per solver, category and size
 def stage_attribution() -> Scorer:
     """The stage of every wrong answer (see the module docstring)."""
 

@@ -8,7 +8,7 @@ from inspect_ai import eval
 from inspect_ai.model import get_model
 from inspect_ai.scorer import value_to_float
 from solver_harness import answer_honestly
-from support import mock_output
+from support import mock_output, sample_metrics
 
 from memcurve.errors import ConfigError, StoreError
 
@@ -22,15 +22,9 @@ def _convomem():
     return module.convomem
 
 
-def _metric(log, scorer_name, metric_name):
-    """A metric value by name; H5's grouped metrics may carry a prefix ("breakdown_solver/rag")."""
-    for score in log.results.scores:
-        if score.name != scorer_name:
-            continue
-        for key, value in score.metrics.items():
-            if key == metric_name or key.endswith("_" + metric_name):
-                return value.value
-    raise KeyError((scorer_name, metric_name, [(s.name, list(s.metrics)) for s in log.results.scores]))
+def _metric(log, name, metric_name):
+    """A metric of one score, recomputed from the samples (the log's results hold the headline only)."""
+    return sample_metrics(log, name)[0][metric_name]
 
 
 def test_every_solver_through_inspect_eval(tiny_store, tmp_path, monkeypatch):

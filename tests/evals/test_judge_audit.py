@@ -120,3 +120,27 @@ def test_bad_options_are_refused(bench):
         judge_audit_task(str(bench), judges="strict,generous")
     with pytest.raises(ConfigError, match="graders"):
         judge_audit_task(str(bench), graders="a b")
+
+
+def test_the_task_parses_its_options_once_and_refuses_bad_ones_in_one_line(bench):
+    """memcurve/judge_audit goes through the shared option parsing: unknown -T names and bad values are one-line
+    PrerequisiteErrors naming the value, and parsed values reach the task."""
+    from inspect_ai._util.error import PrerequisiteError
+
+    from memcurve.judge_audit import JudgeAuditOptions, judge_audit
+
+    task = judge_audit(data=str(bench), graders="a,b", judges=["strict"], questions_per_category=1)
+    assert task.metadata["judge_audit"] == {"roles": ["a", "b"], "judges": ["strict"]}
+    questions = {s.metadata["question_id"]: s.metadata["category"] for s in task.dataset}
+    assert len(questions) == len(set(questions.values())) > 1  # one question per category
+    for given, message in [({"judje": "strict"}, "unknown option judje (-T); valid: data, graders, judges"),
+                           ({"judges": "generous"}, "unknown judge 'generous'"),
+                           ({"questions_per_category": 0}, "invalid questions_per_category 0"),
+                           ({"judge_retries": -1}, "invalid judge_retries -1"),
+                           ({"data": str(bench) + ".missing"}, "no such benchmark file (data=)")]:
+        with pytest.raises(PrerequisiteError, match=re.escape(message)):
+            judge_audit(**{"data": str(bench), **given})
+    assert "questions_per_category" in judge_audit.__doc__ and "(default: strict,lenient)" in judge_audit.__doc__
+    assert [f for f in JudgeAuditOptions.__dataclass_fields__] == ["data", "graders", "judges",
+                                                                   "questions_per_category", "seed",
+                                                                   "judge_retries", "max_tokens"]

@@ -12,7 +12,7 @@ from inspect_ai import Task, eval
 from inspect_ai.dataset import Sample
 from inspect_ai.model import ChatMessageUser, get_model
 from inspect_ai.solver import solver
-from support import ABSTAIN, mock_output
+from support import ABSTAIN, mock_output, sample_metrics
 
 from memcurve.evals.scorers import default_scorers
 
@@ -132,8 +132,8 @@ def by_id(log):
 
 
 def metrics(log, name):
-    [score] = [s for s in log.results.scores if s.name == name]
-    return {m.name: m.value for m in score.metrics.values()}, score
+    """A score's breakdown, recomputed from the samples (the results hold the headline only)."""
+    return sample_metrics(log, name)
 
 
 def same(a, b):
@@ -210,7 +210,7 @@ def test_accuracy_with_clustered_stderr(log):
     assert agreement["mean"] == pytest.approx(0.9)
 
 
-def test_grouped_metric_names_in_results(log):
+def test_grouped_metric_names(log):
     values, _ = metrics(log, "answer_check")
     expected = {"category/user_facts": 4 / 6, "category/abstention": 0.5, "category/temporal": 1.0,
                 "category/aggregation": 1.0, "size/1": 0.8, "size/3": 0.6, "solver/rag": 1.0,
@@ -244,3 +244,14 @@ def test_retrieval_metrics_on_known_rankings(log):
     assert any3["solver/rag"] == pytest.approx(2 / 3) and "solver/full_context" not in any3
     ndcg3, _ = metrics(log, "ndcg@3")
     assert ndcg3["mean"] == pytest.approx((1.0 + (1 / math.log2(3)) / 2 + 0.0) / 3)
+
+
+def test_results_carry_the_headline_only(log):
+    """Inspect prints every metric in the log's results at the end of a run: memcurve puts only the headline
+    there (accuracy and clustered stderr of `correct`); every other score stays per sample."""
+    [score] = log.results.scores
+    assert (score.scorer, score.name) == ("headline", "correct")
+    assert {m.name: m.value for m in score.metrics.values()} == pytest.approx(
+        {"accuracy": metrics(log, "correct")[0]["accuracy"], "stderr": metrics(log, "correct")[0]["stderr"]})
+    assert log.results.headline is not None
+    assert {s.name for s in log.eval.scorers} == {"answer_check", "judge", "retrieval_metrics", "overflow", "headline"}
