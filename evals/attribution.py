@@ -6,7 +6,11 @@ Memory systems (a `memory:*` solver), with `gold` the question's answer and alia
 other values planted for the same slot (the history of a changing fact):
 - extraction: the gold value is in no memory item and no conversation the system keeps verbatim;
 - update:     the gold value is not in memory, but a stale value of its slot is (entered, never updated);
-- retrieval:  the gold value is in memory but not in the context shown to the answering model;
+              or the gold value is in memory but not in the context, and what the context showed instead
+              is a model-written item that still asserts a stale value (kept live beside the new one: the
+              update never retired it);
+- retrieval:  the gold value is in memory but not in the context shown to the answering model (and no
+              live stale item took its place);
 - reader:     the gold value was in the context and the answer is still wrong.
 The value test is `memcurve.evals.memory.operations.found` (normalised text, word boundaries). It
 applies only when the gold value appears in one of the question's evidence messages (else no string
@@ -20,6 +24,11 @@ Context solvers (full_context, rag, oracle), by evidence ids:
               oracle; the ranked units for rag) and the token budget cut it;
 - retrieval:  a missing evidence message was never ranked (rag only).
 Abstention questions have no evidence: a wrong reply there (an invented answer) is the reader's.
+
+Why a changing fact rarely lands in "update" by the first rule alone: the generated change messages name
+both values ("I just traded the Opel Corsa for a Mazda CX-5"), so any memory that captured the latest
+change holds the gold value; a stale-only memory needs a system that lost the latest change entirely.
+The second rule catches the common mem0-style failure: both values kept as live facts, the stale one served.
 no_context shows nothing, so it has no stage.
 """
 
@@ -69,15 +78,30 @@ def attribute_context(evidence: Sequence[str], context_ids: Iterable[str],
     return Attribution("truncation", f"{len(missing)} retrieved evidence message(s) cut by the token budget")
 
 
+def live_stale_shown(gold: Sequence[str], stale: Sequence[str], derived_texts: Sequence[str],
+                     context_normal: str) -> str | None:
+    """A stale value asserted by a model-written item (one without the gold value) that the context shows."""
+    for item in map(normal, derived_texts):
+        if item and f" {item} " in f" {context_normal} " and _any_found(gold, [item]) is None:
+            if (value := _any_found(stale, [item])) is not None:
+                return value
+    return None
+
+
 def attribute_memory(gold: Sequence[str], stale: Sequence[str], *, evidence: Sequence[str],
                      evidence_texts: Sequence[str], memory_texts: Sequence[str], context_text: str,
-                     context_ids: Iterable[str] = (), verbatim_ids: Iterable[str] = ()) -> Attribution:
-    """A wrong answer of a memory system (see the module docstring)."""
+                     context_ids: Iterable[str] = (), verbatim_ids: Iterable[str] = (),
+                     derived_texts: Sequence[str] = ()) -> Attribution:
+    """A wrong answer of a memory system (see the module docstring); derived_texts are the model-written
+    items among memory_texts (the rest is kept verbatim)."""
     if value_checkable(gold, evidence_texts):
-        if (value := _any_found(gold, [normal(context_text)])) is not None:
+        context = normal(context_text)
+        if (value := _any_found(gold, [context])) is not None:
             return Attribution("reader", f"{value!r} was in the context")
         memory = [normal(t) for t in memory_texts]
         if (value := _any_found(gold, memory)) is not None:
+            if (old := live_stale_shown(gold, stale, derived_texts, context)) is not None:
+                return Attribution("update", f"{value!r} is in memory, but a live item still saying {old!r} was shown")
             return Attribution("retrieval", f"{value!r} is in memory but not in the context")
         if (value := _any_found(stale, memory)) is not None:
             return Attribution("update", f"memory holds the stale value {value!r}, not the current one")

@@ -87,7 +87,7 @@ def attribute(state: TaskState, gold: list[str]) -> Attribution:
         gold, stale_values(md["db"], md["question_id"], gold, set(history.message_index)),
         evidence=evidence, evidence_texts=[history.message_index[m].text for m in evidence if m in history.message_index],
         memory_texts=[*(store.get("memory_texts") or []), *kept_texts], context_text=history_part(state),
-        context_ids=context_ids, verbatim_ids=kept_ids)
+        context_ids=context_ids, verbatim_ids=kept_ids, derived_texts=store.get("memory_texts") or [])
 
 
 @scorer(metrics=NO_METRICS)  # per sample; memcurve report has the section per solver, category and size

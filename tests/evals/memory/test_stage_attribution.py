@@ -3,7 +3,8 @@
 The benchmark is memory_support's (a changing fact: manager Oluwaseun -> Gwendolyn). The answering
 model always replies "Bob", so every answer is wrong and only what each solver showed decides the stage:
 - memory systems (a scripted system registered for the test): nothing kept -> extraction; only the
-  old manager kept -> update; the new manager kept but not shown -> retrieval; shown -> reader;
+  old manager kept -> update; both managers kept as live facts and the old one shown -> update (never
+  retired); the new manager kept but not shown -> retrieval; shown -> reader;
 - context solvers: full_context with a window that keeps only recent conversations -> truncation;
   rag with k=1 over messages, where the other manager message ranks first -> retrieval; rag with k=2
   and a window for one unit -> truncation; full_context with room for everything -> reader.
@@ -33,6 +34,7 @@ from memcurve.evals.solvers.rag import rag
 from memcurve.generators.tokens import estimate_tokens
 
 KEPT = {"extraction": ([], []), "update": (["Manager is Oluwaseun"], ["Manager is Oluwaseun"]),
+        "update_live": (["Manager is Oluwaseun", "Manager is Gwendolyn"], ["Manager is Oluwaseun"]),
         "retrieval": (["Manager is Gwendolyn", "Lives in Leeds"], ["Lives in Leeds"]),
         "reader": (["Manager is Gwendolyn"], ["Manager is Gwendolyn"])}
 
@@ -88,10 +90,11 @@ def db(tmp_path, monkeypatch):
     return build_memory_store(tmp_path / "m.duckdb")
 
 
-@pytest.mark.parametrize("variant", ["extraction", "update", "retrieval", "reader"])
-def test_memory_misses_are_attributed_to_their_stage(db, variant):
+@pytest.mark.parametrize("variant, stage", [("extraction", "extraction"), ("update", "update"),
+                                            ("update_live", "update"), ("retrieval", "retrieval"), ("reader", "reader")])
+def test_memory_misses_are_attributed_to_their_stage(db, variant, stage):
     score = run(db, memory(system="planted", memory_cache="off", options={"variant": variant}))
-    assert stage_of(score) == variant
+    assert stage_of(score) == stage
 
 
 def test_context_solver_misses_are_attributed_to_their_stage(db):
@@ -116,6 +119,13 @@ def test_rules_directly():
     assert attribute_memory(["Gwendolyn"], ["Oluwaseun"], memory_texts=["boss: Oluwaseun"], context_text="",
                             **common).stage == "update"
     assert attribute_memory(["Gwendolyn"], [], memory_texts=["Gwendolyns"], context_text="", **common).stage == "extraction"
+    # both kept: a live stale item shown instead is the update's miss; a verbatim stale text shown is retrieval's
+    both = {"memory_texts": ["boss: Oluwaseun", "boss: Gwendolyn"], "context_text": "- boss: Oluwaseun"}
+    assert attribute_memory(["Gwendolyn"], ["Oluwaseun"], derived_texts=both["memory_texts"], **both, **common).stage == "update"
+    assert attribute_memory(["Gwendolyn"], ["Oluwaseun"], derived_texts=[], **both, **common).stage == "retrieval"
+    # an item that names both values ("X left, Y took over") asserts the current one: not a stale item
+    mixed = {"memory_texts": ["Oluwaseun left; boss: Gwendolyn"], "context_text": "- Oluwaseun left"}
+    assert attribute_memory(["Gwendolyn"], ["Oluwaseun"], derived_texts=mixed["memory_texts"], **mixed, **common).stage == "retrieval"
     # the value is not in the evidence text (a computed answer): verbatim ids decide, else unattributed
     coded = {"evidence": ["e"], "evidence_texts": ["it was a Tuesday"]}
     assert attribute_memory(["2024-02-06"], [], memory_texts=[], context_text="", context_ids=["e"], **coded).stage == "reader"
