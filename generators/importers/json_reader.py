@@ -26,6 +26,8 @@ from memcurve.errors import InputFormatError
 
 MAX_DEPTH = 64  # the public formats nest at most 6 deep (ConvoMem: cases/items/conversations/messages)
 MAX_STRING_BYTES = 64 << 20  # one text field; the longest public message is well under 1 MB
+MAX_DOCUMENT_BYTES = 512 << 20  # one document parsed whole (LoCoMo 3 MB, a ConvoMem TestCase or evidence file
+# a few MB); arrays of records are streamed and have no such bound
 CHUNK_BYTES = 64 << 10
 
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)  # a complete string
@@ -124,9 +126,18 @@ def stream_items(reader: BoundedReader, name: str, prefix: str = "item") -> Iter
 
 
 def load_document(reader: BoundedReader, name: str) -> Any:
-    """A whole (small) JSON document: read under the reader's bounds, so `json` cannot recurse too deep,
-    then parsed by `json` for its line and column in errors."""
-    data = b"".join(iter(lambda: reader.read(CHUNK_BYTES), b""))
+    """A whole (small) JSON document: read under the reader's bounds, so `json` cannot recurse too deep and
+    a file larger than MAX_DOCUMENT_BYTES is refused before it is held in memory, then parsed by `json` for
+    its line and column in errors."""
+    chunks, size = [], 0
+    while chunk := reader.read(CHUNK_BYTES):
+        size += len(chunk)
+        if size > MAX_DOCUMENT_BYTES:
+            raise InputFormatError(f"{name}: larger than {MAX_DOCUMENT_BYTES >> 20} MB, too large to parse whole; "
+                                   "not a dataset file memcurve imports (ConvoMem and LongMemEval arrays of records "
+                                   "are streamed)")
+        chunks.append(chunk)
+    data = b"".join(chunks)
     try:
         return json.loads(data)
     except json.JSONDecodeError as exc:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -117,3 +118,31 @@ def test_depth_exactly_at_the_bound_is_accepted():
     too_deep = b"[" + ok + b"]"
     with pytest.raises(InputFormatError, match="nested deeper than 64"):
         json_reader.load_document(json_reader.BoundedReader(io.BytesIO(too_deep), "deep.json"), "deep.json")
+
+
+TEST_CASE = Path(__file__).parent / "fixtures" / "convomem_test_cases" / "locomo" / "category_1_basic_facts" / \
+    "dataset_0.json"
+
+
+def test_malformed_test_case_object_is_one_line(tmp_path, capsys):
+    src = tmp_path / "dataset_0.json"
+    src.write_text(TEST_CASE.read_text()[:400])  # cut inside its first evidence item
+    err = _one_line_error(capsys, "import", "convomem", str(src), "--out", str(tmp_path / "o.duckdb"))
+    assert re.fullmatch(r"memcurve: error: dataset_0\.json: malformed JSON at line \d+ column \d+ \(.+\)\n", err), err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dataset_0.json"]
+
+
+def test_oversized_test_case_object_is_refused_and_the_same_case_streamed_in_a_batch_is_not(
+        tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(json_reader, "MAX_DOCUMENT_BYTES", 1 << 20)
+    case = json.loads(TEST_CASE.read_text())
+    case["conversations"][0]["messages"][0]["text"] += " and so on" * 120_000  # 1.2 MB in one TestCase object
+    src = tmp_path / "dataset_0.json"
+    src.write_text(json.dumps(case))
+    err = _one_line_error(capsys, "import", "convomem", str(src), "--out", str(tmp_path / "o.duckdb"))
+    assert err == ("memcurve: error: dataset_0.json: larger than 1 MB, too large to parse whole; not a dataset "
+                   "file memcurve imports (ConvoMem and LongMemEval arrays of records are streamed)\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dataset_0.json"]
+    batch = tmp_path / "batched_000.json"
+    batch.write_text("[" + json.dumps(case) + "]")
+    assert main(["import", "convomem", str(batch), "--out", str(tmp_path / "batch.duckdb")]) == 0
