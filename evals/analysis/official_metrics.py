@@ -31,6 +31,7 @@ def official_metrics_section(log_paths: list[Path]) -> str:
 
     rows: dict[int, list[tuple[float | None, float, float]]] = defaultdict(list)
     corrected_questions: set[str] = set()
+    scored: set[str] = set()
     stores: dict[str, dict] = {}
     for path in log_paths:
         log = read_eval_log(str(path))
@@ -43,6 +44,7 @@ def official_metrics_section(log_paths: list[Path]) -> str:
             check = scores.get("answer_check")
             accuracy = _value(check) if check is not None else None
             rows[code].append((accuracy, _value(f1, "locomo_f1"), _value(f1, "locomo_f1_uncorrected")))
+            scored.add(sample.metadata["question_id"])
             if (f1.metadata or {}).get("corrected"):
                 corrected_questions.add(sample.metadata["question_id"])
             db = (sample.metadata or {}).get("db")
@@ -50,7 +52,7 @@ def official_metrics_section(log_paths: list[Path]) -> str:
                 stores[db] = _corrections_record(db)
     if not rows:
         return ""
-    lines = ["## Official metric: LoCoMo token F1", "", _which_key(stores, corrected_questions), "",
+    lines = ["## Official metric: LoCoMo token F1", "", _which_key(stores, corrected_questions, scored), "",
              "| code | category | n | memcurve accuracy | official F1 (corrected key) | official F1 (original key) |",
              "|---:|---|---:|---:|---:|---:|"]
     total = []
@@ -83,12 +85,13 @@ def _corrections_record(db: str) -> dict:
     return json.loads(record) if record else {}
 
 
-def _which_key(stores: dict[str, dict], corrected: set[str]) -> str:
+def _which_key(stores: dict[str, dict], corrected: set[str], scored: set[str]) -> str:
     applied = {f"{r['file']} version {r['version']} ({r['source']}; licence {r['licence'].split(' (')[0]})"
                for r in stores.values() if r.get("version")}
     if not applied:
         return ("Answer key: as distributed (the store was imported without corrections), so both F1 columns are "
                 "the same.")
+    flagged = scored & {f["question_id"] for r in stores.values() for f in r.get("flagged", [])}
     return (f"Answer key: corrections applied on import: {'; '.join(sorted(applied))}. {len(corrected)} of the "
-            "questions scored here have a corrected answer; the last column scores the same replies against the "
-            "original answers.")
+            f"questions scored here have a corrected answer and {len(flagged)} are flagged as ambiguous (their key "
+            "is kept as distributed); the last column scores the same replies against the original answers.")

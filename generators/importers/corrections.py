@@ -1,15 +1,25 @@
 """Errata as data: versioned corrections of a dataset's answer keys, applied on import when asked.
 
-Each dataset's corrections live in errata/<dataset>.json inside the package, with their source, date and
-licence. An import with corrections replaces the corrected answers and evidence, and records in meta
-`corrections` which file and version were applied, every changed question with its original answer (so
-results can be scored with and without the corrections from one run), and every entry that was skipped
-because the question at that position did not match.
+Each dataset's corrections live in errata/<dataset>.json inside the package, with their source, pinned
+commit, date and licence. The file also says, per error type, what a correction does (`rules`), so the data
+and its meaning travel together. For LoCoMo (the public audit dial481/locomo-audit):
+- WRONG_CITATION: the gold answer is right (the audit counts these as citation-only), so it is kept and the
+  corrected evidence ids replace the cited ones;
+- HALLUCINATION, TEMPORAL_ERROR, INCOMPLETE, ATTRIBUTION_ERROR: the corrected answer replaces the gold answer
+  and the corrected evidence ids replace the cited ones;
+- AMBIGUOUS: the question admits more than one reading, so nothing is replaced; the question is flagged.
+
+Every entry is checked when the file loads (its fields and their types, a known error type, no repeated
+question), and again before it is applied: the question at the entry's position must have the entry's
+question text, original answer and category, else the entry is skipped with the reason. Meta `corrections`
+records which file and version were applied, every change with the original answer (so results can be scored
+with and without the corrections from one run), every flagged question, and every skipped entry.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -17,6 +27,11 @@ from typing import Any
 from memcurve.errors import InputFormatError
 
 DATASETS_WITH_ERRATA = ("locomo",)
+REPLACEABLE = ("answer", "evidence")
+ENTRY_FIELDS = {"question_id": str, "question": str, "golden_answer": str, "category": int, "error_type": str,
+                "cited_evidence": list, "correct_evidence": list, "correct_answer": str}
+HEADER_FIELDS = ("dataset", "version", "source", "source_date", "licence", "rules", "corrections")
+_QUESTION_ID = re.compile(r"locomo_\d+_qa\d+")
 
 
 @dataclass
@@ -27,32 +42,54 @@ class Corrections:
     version: str
     source: str
     licence: str
+    rules: dict[str, dict[str, Any]]
     entries: dict[str, dict[str, Any]]
     applied: list[dict[str, Any]] = field(default_factory=list)
+    flagged: list[dict[str, Any]] = field(default_factory=list)
     skipped: list[dict[str, str]] = field(default_factory=list)
 
-    def take(self, source_id: str, question: str) -> dict[str, Any] | None:
-        """The correction for `source_id` if its question text matches; a mismatch is recorded as skipped."""
+    def correct(self, source_id: str, question_id: str, qa: Any) -> Any:
+        """`qa` with the correction for `source_id` applied and recorded, or `qa` as is (no entry, a flagged
+        question, or a question that is not the one the entry describes: recorded as skipped)."""
         entry = self.entries.get(source_id)
-        if entry is None:
-            return None
-        if " ".join(entry["question"].split()) != " ".join(question.split()):
-            self.skipped.append({"question_id": source_id, "reason": "question text differs from the input file"})
-            return None
-        return entry
-
-    def record(self, question_id: str, entry: dict[str, Any], original_answer: str) -> None:
-        self.applied.append({"question_id": question_id, "source_id": entry["question_id"],
-                             "error_type": entry["error_type"], "original_answer": original_answer,
-                             "corrected_answer": entry["correct_answer"]})
+        if entry is None or not isinstance(qa, dict):
+            return qa
+        mismatch = _mismatch(entry, qa)
+        if mismatch:
+            self.skipped.append({"question_id": source_id, "reason": f"{mismatch} differs from the input file"})
+            return qa
+        rule = self.rules[entry["error_type"]]
+        if rule.get("flag"):
+            self.flagged.append({"question_id": question_id, "source_id": source_id,
+                                 "error_type": entry["error_type"], "proposed_answer": entry["correct_answer"]})
+        replace = rule["replace"]
+        if not replace:
+            return qa
+        original = str(qa.get("answer", ""))
+        corrected = entry["correct_answer"] if "answer" in replace else original
+        self.applied.append({"question_id": question_id, "source_id": source_id, "error_type": entry["error_type"],
+                             "replaced": list(replace), "original_answer": original, "corrected_answer": corrected,
+                             "original_evidence": list(qa.get("evidence") or []),
+                             "corrected_evidence": list(entry["correct_evidence"])})
+        fixed = {**qa, "evidence": list(entry["correct_evidence"])}
+        if "answer" in replace:
+            fixed["answer"] = corrected
+        return fixed
 
     def meta(self) -> dict[str, Any]:
-        unseen = sorted(set(self.entries) - {a["source_id"] for a in self.applied}
-                        - {s["question_id"] for s in self.skipped})
+        seen = {a["source_id"] for a in self.applied} | {f["source_id"] for f in self.flagged} \
+            | {s["question_id"] for s in self.skipped}
+        unseen = sorted(set(self.entries) - seen)
         return {"dataset": self.dataset, "file": f"errata/{self.dataset}.json", "version": self.version,
-                "source": self.source, "licence": self.licence, "applied": self.applied,
+                "source": self.source, "licence": self.licence, "applied": self.applied, "flagged": self.flagged,
                 "skipped": self.skipped + [{"question_id": q, "reason": "no such question in the input"}
                                            for q in unseen]}
+
+    def summary(self) -> str:
+        answers = sum("answer" in a["replaced"] for a in self.applied)
+        return (f"corrections {self.version} ({self.source.split(',')[0]}): {len(self.applied)} applied "
+                f"({answers} answer and evidence, {len(self.applied) - answers} evidence only), "
+                f"{len(self.flagged)} flagged, {len(self.meta()['skipped'])} skipped")
 
 
 def load_corrections(dataset: str) -> Corrections:
@@ -60,7 +97,75 @@ def load_corrections(dataset: str) -> Corrections:
     if dataset not in DATASETS_WITH_ERRATA:
         raise InputFormatError(f"--corrections: no corrections for {dataset}; available for: "
                                f"{', '.join(DATASETS_WITH_ERRATA)}")
+    name = f"errata/{dataset}.json"
     text = resources.files("memcurve.generators.importers").joinpath("errata", f"{dataset}.json").read_text("utf-8")
-    doc = json.loads(text)
-    return Corrections(doc["dataset"], doc["version"], doc["source"], doc["licence"],
-                       {e["question_id"]: e for e in doc["corrections"]})
+    return parse_corrections(json.loads(text), name)
+
+
+def parse_corrections(doc: Any, name: str) -> Corrections:
+    """A corrections document checked entry by entry; the first fault is one line naming entry and field."""
+    if not isinstance(doc, dict):
+        raise InputFormatError(f"{name}: expected a JSON object")
+    for key in HEADER_FIELDS:
+        if key not in doc:
+            raise InputFormatError(f"{name}: missing field {key!r}")
+    rules = doc["rules"]
+    if not isinstance(rules, dict) or not rules:
+        raise InputFormatError(f"{name}: field 'rules' must be an object naming each error type")
+    for error_type, rule in rules.items():
+        replace = rule.get("replace") if isinstance(rule, dict) else None
+        if not isinstance(replace, list) or not set(replace) <= set(REPLACEABLE) or \
+                not (replace or rule.get("flag") is True):
+            raise InputFormatError(f"{name}: rules.{error_type}: 'replace' must list some of "
+                                   f"{', '.join(REPLACEABLE)} (or be empty with \"flag\": true)")
+    if not isinstance(doc["corrections"], list):
+        raise InputFormatError(f"{name}: field 'corrections' must be a list")
+    entries: dict[str, dict[str, Any]] = {}
+    for index, entry in enumerate(doc["corrections"]):
+        check_entry(entry, f"{name}: corrections[{index}]", rules)
+        if entry["question_id"] in entries:
+            raise InputFormatError(f"{name}: corrections[{index}]: question_id {entry['question_id']!r} repeats "
+                                   "an earlier entry")
+        entries[entry["question_id"]] = entry
+    return Corrections(doc["dataset"], doc["version"], doc["source"], doc["licence"], rules, entries)
+
+
+def check_entry(entry: Any, where: str, rules: dict[str, Any]) -> None:
+    """One entry has exactly the upstream fields (less the auditor's free text), each of the right type."""
+    if not isinstance(entry, dict):
+        raise InputFormatError(f"{where}: expected an object")
+    extra = sorted(set(entry) - set(ENTRY_FIELDS))
+    if extra:
+        raise InputFormatError(f"{where}: unknown field {extra[0]!r}")
+    for key, kind in ENTRY_FIELDS.items():
+        if key not in entry:
+            raise InputFormatError(f"{where}: missing field {key!r}")
+        value = entry[key]
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise InputFormatError(f"{where}: field {key!r} has type {type(value).__name__}, expected {kind.__name__}")
+        if kind is list and not all(isinstance(v, str) for v in value):
+            raise InputFormatError(f"{where}: field {key!r} must list strings")
+        if kind is str and key != "golden_answer" and not value.strip():
+            raise InputFormatError(f"{where}: field {key!r} is empty")
+    if not _QUESTION_ID.fullmatch(entry["question_id"]):
+        raise InputFormatError(f"{where}: question_id {entry['question_id']!r} is not locomo_<sample>_qa<index>")
+    if entry["category"] not in (1, 2, 3, 4, 5):
+        raise InputFormatError(f"{where}: category {entry['category']} is not a LoCoMo category (1-5)")
+    if entry["error_type"] not in rules:
+        raise InputFormatError(f"{where}: error_type {entry['error_type']!r} has no rule; known: "
+                               f"{', '.join(sorted(rules))}")
+
+
+def _mismatch(entry: dict[str, Any], qa: dict[str, Any]) -> str | None:
+    """Which of question text, original answer and category differ between the entry and the input's question."""
+    if _words(entry["question"]) != _words(qa.get("question")):
+        return "question text"
+    if _words(entry["golden_answer"]) != _words(qa.get("answer")):
+        return "original answer"
+    if entry["category"] != qa.get("category"):
+        return "category"
+    return None
+
+
+def _words(value: Any) -> str:
+    return " ".join(str(value if value is not None else "").split())

@@ -58,8 +58,9 @@ FAULT_UNSORTED = "sessions out of date order"
 def import_locomo(path: Path, out: Path, *, force: bool = False, corrections: Corrections | None = None) -> str:
     """Import a LoCoMo JSON file (a list of samples) into `out`; return the summary.
 
-    With `corrections` (the packaged errata), corrected answers and evidence replace the originals; meta
-    `corrections` lists each change with its original answer.
+    With `corrections` (the packaged errata: generators.importers.corrections), each audited question is
+    corrected as its error type's rule says (answer and evidence, evidence only, or flagged) once its text,
+    original answer and category are checked; meta `corrections` lists each change with its original answer.
     """
     name = path.name
     data, sha = _load_json(path)
@@ -77,8 +78,7 @@ def import_locomo(path: Path, out: Path, *, force: bool = False, corrections: Co
         summary = summary_text("locomo", out, con, faults)
         if corrections is not None:
             write_meta(con, {"corrections": corrections.meta()})
-            summary += (f"\ncorrections {corrections.version} ({corrections.source.split(',')[0]}): "
-                        f"{len(corrections.applied)} applied, {len(corrections.meta()['skipped'])} skipped")
+            summary += "\n" + corrections.summary()
         return summary
 
 
@@ -160,11 +160,8 @@ def _add_sample(rows: Rows, name: str, index: int, sample: Any, faults: FaultLog
 
     asked_at = sessions[-1][0] + QUESTION_DELAY
     for j, qa in enumerate(where.get(sample, "qa", list)):
-        if corrections is not None and isinstance(qa, dict) and isinstance(qa.get("question"), str):
-            entry = corrections.take(f"locomo_{index}_qa{j}", qa["question"])
-            if entry is not None:
-                corrections.record(f"{sample_id}:q{j:03d}", entry, str(qa.get("answer", "")))
-                qa = {**qa, "answer": entry["correct_answer"], "evidence": entry["correct_evidence"]}
+        if corrections is not None:
+            qa = corrections.correct(f"locomo_{index}_qa{j}", f"{sample_id}:q{j:03d}", qa)
         _add_question(rows, where, sample_id, persona_id, history_id, j, qa, by_dia, asked_at, faults)
     rows.add("histories", history_id, persona_id, persona_id, len(sessions), total_tokens)
     return sample_id

@@ -3,7 +3,6 @@ and shown in the report beside memcurve's accuracy, with and without corrections
 
 from __future__ import annotations
 
-import json
 import re
 import string
 from collections import Counter
@@ -15,15 +14,16 @@ from inspect_ai import Task, eval
 from inspect_ai.model import get_model
 from inspect_ai.solver import generate
 from nltk.stem import PorterStemmer
+from importer_fixtures import imported, locomo_with_audited
 from support import mock_output
 
 from memcurve.evals.analysis.official_metrics import official_metrics_section
 from memcurve.evals.dataset import load_samples
 from memcurve.evals.scorers.answer_check import answer_check
 from memcurve.evals.scorers.locomo_f1 import locomo_f1, locomo_score
-from memcurve.generators.importers import import_dataset
 
-FIXTURES = Path(__file__).parents[2] / "generators" / "importers" / "fixtures"
+CORRECTED = "The Saturday before 25 May 2023 (approximately May 20, 2023)"  # the audit's locomo_0_qa5
+ORIGINAL = "The sunday before 25 May 2023"
 _ps = PorterStemmer()
 
 
@@ -85,18 +85,9 @@ def test_matches_the_official_scoring(output, answer, code):
     assert locomo_score(output, answer, code) == pytest.approx(float(_ref_score(output, answer, code)), abs=1e-12)
 
 
-def _locomo_fixture(tmp_path: Path) -> Path:
-    data = json.loads((FIXTURES / "locomo10_mini.json").read_text())
-    data[0]["qa"][1] = {"question": "When did Melanie paint a sunrise?", "answer": "2021", "evidence": ["D1:3"],
-                        "category": 2}
-    path = tmp_path / "locomo.json"
-    path.write_text(json.dumps(data))
-    return path
-
-
 def _run(db: Path, log_dir: Path) -> Path:
     samples = load_samples(db)
-    replies = {s.metadata["question_id"]: "2022" if s.metadata["question_id"] == "conv-26:q001" else
+    replies = {s.metadata["question_id"]: CORRECTED if s.metadata["question_id"] == "conv-26:q005" else
                ("Not mentioned." if s.metadata["is_abstention"] else s.metadata["answer"].split(",")[0])
                for s in samples}
     outputs = [mock_output(replies[s.metadata["question_id"]]) for s in samples]
@@ -108,22 +99,24 @@ def _run(db: Path, log_dir: Path) -> Path:
 
 
 def test_report_section_with_and_without_corrections(tmp_path):
-    src = _locomo_fixture(tmp_path)
-    plain, fixed = tmp_path / "plain.duckdb", tmp_path / "fixed.duckdb"
-    import_dataset("locomo", src, plain, force=False)
-    import_dataset("locomo", src, fixed, force=False, corrections=True)
+    src = locomo_with_audited(tmp_path, ("locomo_0_qa5",))  # TEMPORAL_ERROR: the corrected answer replaces the gold
+    plain, _ = imported("locomo", src, tmp_path / "plain")
+    fixed, _ = imported("locomo", src, tmp_path / "fixed", corrections=True)
     fixed_log = _run(fixed, tmp_path / "logs-fixed")
     with_key = official_metrics_section([fixed_log])
     without_key = official_metrics_section([_run(plain, tmp_path / "logs-plain")])
-    assert "corrections applied on import: errata/locomo.json version 2026-12-01.1" in with_key
-    assert "1 of the questions scored here have a corrected answer" in with_key
+    assert "corrections applied on import: errata/locomo.json version 2026-12-02.1" in with_key
+    assert "1 of the questions scored here have a corrected answer and 0 are flagged as ambiguous" in with_key
     assert "imported without corrections" in without_key
     temporal_fixed = next(line for line in with_key.splitlines() if line.startswith("| 2 | temporal"))
     temporal_plain = next(line for line in without_key.splitlines() if line.startswith("| 2 | temporal"))
-    # the reply "2022" is right under the corrected key (F1 1.0), wrong under the original "2021" (F1 0.0);
-    # the mini fixture's other temporal question is answered with its own gold
-    assert temporal_fixed == "| 2 | temporal | 2 | 1.000 | 1.000 | 0.500 |"
-    assert temporal_plain == "| 2 | temporal | 2 | 0.500 | 0.500 | 0.500 |"
+    # the reply is the corrected answer: F1 1.0 under the corrected key, the official F1 against the original
+    # "The sunday before 25 May 2023" under the original one; the mini fixture's other temporal question is
+    # answered with its own gold (1.0 under both)
+    against_original = (1 + _ref_f1_score(CORRECTED, ORIGINAL)) / 2
+    assert round(against_original, 3) == 0.786
+    assert temporal_fixed == f"| 2 | temporal | 2 | 1.000 | 1.000 | {against_original:.3f} |"
+    assert temporal_plain == f"| 2 | temporal | 2 | 0.500 | {against_original:.3f} | {against_original:.3f} |"
     # `memcurve report` carries the section, beside its own parts
     from memcurve.evals.analysis.report import write_report
 

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from importer_fixtures import imported
 from importer_queries import query, row_counts
 
 from memcurve.errors import InputFormatError
@@ -25,8 +26,7 @@ PM = "core_benchmark/pre_mixed_testcases/abstention_evidence/1_evidence/batched_
 
 @pytest.fixture
 def run(tmp_path):
-    out = tmp_path / "convomem.duckdb"
-    return out, import_dataset("convomem", ROOT, out, force=False)
+    return imported("convomem", ROOT, tmp_path)
 
 
 def test_folder_counts(run):

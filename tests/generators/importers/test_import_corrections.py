@@ -1,55 +1,133 @@
-"""Errata as data: the packaged LoCoMo corrections, applied on request and recorded in meta."""
+"""Errata as data: the packaged LoCoMo audit (all ten conversations of dial481/locomo-audit), every entry
+checked, applied per error type on request and recorded in meta."""
 
 from __future__ import annotations
 
+import copy
 import json
-from pathlib import Path
+from collections import Counter
 
 import pytest
+from importer_fixtures import imported, locomo_with_audited
 from importer_queries import query
 
 from memcurve.errors import InputFormatError
 from memcurve.generators.importers import import_dataset
-from memcurve.generators.importers.corrections import load_corrections
+from memcurve.generators.importers.corrections import load_corrections, parse_corrections
 from memcurve.generators.store import open_store, read_meta
 
-FIXTURES = Path(__file__).parent / "fixtures"
+# The audit's own totals: README.md (156 issues: 99 score-corrupting, 57 citation-only) and
+# audit/summary_conv_N.txt (per conversation and error type).
+UPSTREAM_BY_TYPE = {"WRONG_CITATION": 57, "HALLUCINATION": 33, "TEMPORAL_ERROR": 26, "ATTRIBUTION_ERROR": 24,
+                    "AMBIGUOUS": 13, "INCOMPLETE": 3}
+UPSTREAM_BY_CONVERSATION = {0: 27, 1: 7, 2: 12, 3: 22, 4: 17, 5: 10, 6: 15, 7: 13, 8: 16, 9: 17}
+UPSTREAM_CONV_0 = {"TEMPORAL_ERROR": 2, "ATTRIBUTION_ERROR": 3, "HALLUCINATION": 5, "WRONG_CITATION": 12,
+                   "AMBIGUOUS": 3, "INCOMPLETE": 2}
 
 
-def _fixture(tmp_path: Path) -> Path:
-    data = json.loads((FIXTURES / "locomo10_mini.json").read_text())
-    data[0]["qa"][1] = {"question": "When did Melanie paint a sunrise?", "answer": "2021", "evidence": ["D1:3"],
-                        "category": 2}
-    path = tmp_path / "locomo.json"
-    path.write_text(json.dumps(data))
-    return path
+def _doc() -> dict:
+    from importlib import resources
+
+    path = resources.files("memcurve.generators.importers").joinpath("errata", "locomo.json")
+    return json.loads(path.read_text("utf-8"))
 
 
-def test_packaged_file_names_source_date_and_licence():
+def test_packaged_file_names_source_commit_date_and_licence():
     errata = load_corrections("locomo")
-    assert errata.version == "2026-12-01.1"
-    assert "dial481/locomo-audit" in errata.source and errata.licence.startswith("CC BY-NC 4.0")
-    assert errata.entries["locomo_0_qa1"]["correct_answer"] == "2022"
+    doc = _doc()
+    assert errata.version == "2026-12-02.1" and doc["source_date"] == "2026-02"
+    assert "dial481/locomo-audit" in errata.source and "ded8d0f08903d72b5a5eeda4fee5ced76126e7bc" in errata.source
+    assert errata.licence.startswith("CC BY-NC 4.0")
 
 
-def test_import_with_corrections_changes_the_answer_and_records_it(tmp_path):
-    src = _fixture(tmp_path)
-    plain, fixed = tmp_path / "plain.duckdb", tmp_path / "fixed.duckdb"
-    import_dataset("locomo", src, plain, force=False)
-    summary = import_dataset("locomo", src, fixed, force=False, corrections=True)
-    sql = "SELECT answer FROM questions WHERE question_id = 'conv-26:q001'"
-    assert query(plain, sql) == [("2021",)] and query(fixed, sql) == [("2022",)]
+def test_every_upstream_entry_is_transcribed_with_the_audits_own_counts():
+    entries = load_corrections("locomo").entries  # loading checks every entry's fields and types
+    assert len(entries) == 156 == sum(UPSTREAM_BY_TYPE.values())
+    assert Counter(e["error_type"] for e in entries.values()) == UPSTREAM_BY_TYPE
+    by_conversation = Counter(int(q.split("_")[1]) for q in entries)
+    assert by_conversation == UPSTREAM_BY_CONVERSATION
+    assert Counter(e["error_type"] for q, e in entries.items() if q.startswith("locomo_0_")) == UPSTREAM_CONV_0
+    score_corrupting = [e for e in entries.values() if e["error_type"] != "WRONG_CITATION"]
+    assert len(score_corrupting) == 99
+    assert _doc()["upstream_totals"]["by_type"] == UPSTREAM_BY_TYPE
+    assert {int(k): v for k, v in _doc()["upstream_totals"]["by_conversation"].items()} == UPSTREAM_BY_CONVERSATION
+
+
+def test_rules_per_error_type():
+    rules = load_corrections("locomo").rules
+    assert {t: r["replace"] for t, r in rules.items()} == {
+        "WRONG_CITATION": ["evidence"], "HALLUCINATION": ["answer", "evidence"],
+        "TEMPORAL_ERROR": ["answer", "evidence"], "INCOMPLETE": ["answer", "evidence"],
+        "ATTRIBUTION_ERROR": ["answer", "evidence"], "AMBIGUOUS": []}
+    assert [t for t, r in rules.items() if r.get("flag")] == ["AMBIGUOUS"]
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda e: e.pop("golden_answer"), r"corrections\[3\]: missing field 'golden_answer'"),
+    (lambda e: e.update(category="2"), r"corrections\[3\]: field 'category' has type str, expected int"),
+    (lambda e: e.update(error_type="TYPO"), r"corrections\[3\]: error_type 'TYPO' has no rule; known: AMBIGUOUS"),
+    (lambda e: e.update(correct_evidence=["D1:1", 3]), r"corrections\[3\]: field 'correct_evidence' must list"),
+    (lambda e: e.update(question_id="conv-26:q1"), r"corrections\[3\]: question_id 'conv-26:q1' is not locomo_"),
+    (lambda e: e.update(reasoning="why"), r"corrections\[3\]: unknown field 'reasoning'"),
+    (lambda e: e.update(question_id="locomo_0_qa1"), r"corrections\[3\]: question_id 'locomo_0_qa1' repeats"),
+])
+def test_malformed_entry_is_one_line_naming_entry_and_field(change, message):
+    doc = copy.deepcopy(_doc())
+    change(doc["corrections"][3])
+    with pytest.raises(InputFormatError, match=f"^errata/locomo.json: {message}") as err:
+        parse_corrections(doc, "errata/locomo.json")
+    assert "\n" not in str(err.value)
+
+
+def test_import_applies_each_rule_and_records_it(tmp_path):
+    # qa1 WRONG_CITATION, qa2 sits there with the typo fixed (the audit quotes "educaton"), qa4 WRONG_CITATION,
+    # qa5 TEMPORAL_ERROR, qa43 AMBIGUOUS
+    src = locomo_with_audited(tmp_path, ("locomo_0_qa1", "locomo_0_qa4", "locomo_0_qa5", "locomo_0_qa43"))
+    plain, _ = imported("locomo", src, tmp_path / "plain")
+    fixed, summary = imported("locomo", src, tmp_path / "fixed", corrections=True)
+    sql = "SELECT question_id, answer, evidence_count FROM questions WHERE question_id IN " \
+          "('conv-26:q001', 'conv-26:q004', 'conv-26:q005', 'conv-26:q043') ORDER BY 1"
+    assert query(plain, sql) == [("conv-26:q001", "2022", 0), ("conv-26:q004", "Transgender woman", 0),
+                                 ("conv-26:q005", "The sunday before 25 May 2023", 1),
+                                 ("conv-26:q043", "abstract art", 0)]
+    # evidence-only: the answer stays; the corrected ids replace the cited ones (D3:1 is in the mini file,
+    # D11:14 is not: counted as unresolved); answer and evidence: the corrected answer; flagged: as distributed
+    assert query(fixed, sql) == [("conv-26:q001", "2022", 0), ("conv-26:q004", "Transgender woman", 1),
+                                 ("conv-26:q005", "The Saturday before 25 May 2023 (approximately May 20, 2023)", 1),
+                                 ("conv-26:q043", "abstract art", 0)]
+    assert query(fixed, "SELECT message_id FROM evidence WHERE question_id = 'conv-26:q004'") == [("conv-26:D3:1",)]
     assert "corrections" not in read_meta(open_store(plain))
     record = json.loads(read_meta(open_store(fixed))["corrections"])
-    assert record["version"] == "2026-12-01.1" and record["file"] == "errata/locomo.json"
-    assert record["applied"] == [{"question_id": "conv-26:q001", "source_id": "locomo_0_qa1",
-                                  "error_type": "WRONG_CITATION", "original_answer": "2021",
-                                  "corrected_answer": "2022"}]
+    assert record["version"] == "2026-12-02.1" and record["file"] == "errata/locomo.json"
+    assert [(a["question_id"], a["error_type"], a["replaced"], a["original_answer"], a["corrected_answer"])
+            for a in record["applied"]] == [
+        ("conv-26:q001", "WRONG_CITATION", ["evidence"], "2022", "2022"),
+        ("conv-26:q004", "WRONG_CITATION", ["evidence"], "Transgender woman", "Transgender woman"),
+        ("conv-26:q005", "TEMPORAL_ERROR", ["answer", "evidence"], "The sunday before 25 May 2023",
+         "The Saturday before 25 May 2023 (approximately May 20, 2023)")]
+    assert record["applied"][1]["original_evidence"] == ["D1:5"]
+    assert record["applied"][1]["corrected_evidence"] == ["D3:1", "D11:14"]
+    assert record["flagged"] == [{"question_id": "conv-26:q043", "source_id": "locomo_0_qa43",
+                                  "error_type": "AMBIGUOUS", "proposed_answer": load_corrections("locomo").entries[
+                                      "locomo_0_qa43"]["correct_answer"]}]
     skipped = {s["question_id"]: s["reason"] for s in record["skipped"]}
-    assert skipped["locomo_0_qa2"] == "question text differs from the input file"  # a different qa[2] here
-    assert skipped["locomo_0_qa70"] == "no such question in the input"
-    assert summary.splitlines()[-1] == f"corrections 2026-12-01.1 (dial481/locomo-audit (Penfield Labs)): 1 applied, " \
-                                       f"{len(record['skipped'])} skipped"
+    assert skipped["locomo_0_qa2"] == "question text differs from the input file"
+    assert skipped["locomo_9_qa151"] == "no such question in the input"
+    assert len(skipped) == 156 - 4
+    assert summary.splitlines()[-1] == ("corrections 2026-12-02.1 (dial481/locomo-audit (Penfield Labs)): 3 applied "
+                                        "(1 answer and evidence, 2 evidence only), 1 flagged, 152 skipped")
+
+
+def test_a_question_whose_original_answer_differs_is_not_corrected(tmp_path):
+    src = locomo_with_audited(tmp_path, ("locomo_0_qa5",))
+    data = json.loads(src.read_text())
+    data[0]["qa"][5]["answer"] = "The Sunday before 25 May 2023"  # another version of the file
+    src.write_text(json.dumps(data))
+    fixed, _ = imported("locomo", src, tmp_path, corrections=True)
+    record = json.loads(read_meta(open_store(fixed))["corrections"])
+    assert record["applied"] == []
+    assert {s["question_id"]: s["reason"] for s in record["skipped"]}["locomo_0_qa5"] == \
+        "original answer differs from the input file"
 
 
 def test_corrections_for_a_dataset_without_errata_is_one_line(tmp_path):

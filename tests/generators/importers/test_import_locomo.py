@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from importer_fixtures import assert_refused, imported
 from importer_queries import query, row_counts
 
 from memcurve.errors import InputFormatError
@@ -20,8 +21,7 @@ LOCOMO = Path(__file__).parent / "fixtures" / "locomo10_mini.json"
 
 @pytest.fixture
 def run(tmp_path):
-    out = tmp_path / "locomo.duckdb"
-    return out, import_dataset("locomo", LOCOMO, out, force=False)
+    return imported("locomo", LOCOMO, tmp_path)
 
 
 def test_counts_and_one_history_per_sample(run):
@@ -151,8 +151,4 @@ def test_malformed_record_names_file_record_and_field(tmp_path, change, message)
     ('[{"sample_id": "conv-1",', "malformed JSON at line 1"),
 ])
 def test_malformed_file(tmp_path, text, message):
-    src = tmp_path / "locomo.json"
-    src.write_text(text)
-    with pytest.raises(InputFormatError, match=message):
-        import_dataset("locomo", src, tmp_path / "out.duckdb", force=False)
-    assert not (tmp_path / "out.duckdb").exists()
+    assert_refused("locomo", tmp_path, "locomo.json", text, message)

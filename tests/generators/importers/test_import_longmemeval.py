@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from importer_fixtures import assert_refused, imported
 from importer_queries import TABLES, query, row_counts
 
 from memcurve.cli import main
@@ -31,8 +32,7 @@ def oracle_db(tmp_path):
 
 @pytest.fixture
 def s_run(tmp_path):
-    out = tmp_path / "s.duckdb"
-    return out, import_dataset("longmemeval", S_FILE, out, force=False)
+    return imported("longmemeval", S_FILE, tmp_path)
 
 
 @pytest.fixture
@@ -231,11 +231,7 @@ def test_malformed_record_names_file_record_and_field(tmp_path, change, message)
     ("[1, 2]", "record 0: expected an object, got int"),
 ])
 def test_malformed_file(tmp_path, text, message):
-    src = tmp_path / "lme.json"
-    src.write_text(text)
-    with pytest.raises(InputFormatError, match=message):
-        import_dataset("longmemeval", src, tmp_path / "out.duckdb", force=False)
-    assert not (tmp_path / "out.duckdb").exists()
+    assert_refused("longmemeval", tmp_path, "lme.json", text, message)
 
 
 def test_failed_import_leaves_existing_output_untouched(tmp_path, capsys):
