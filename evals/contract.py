@@ -94,6 +94,8 @@ class SolverRecord(BaseModel):
     ingest_tokens: int | None = None
     ingest_calls: int | None = None
     ingest_failed_calls: int | None = None
+    ingest_embedding_tokens: int | None = None  # embedded through the model bridge, by the embedder's tokenizer
+    ingest_embedding_calls: int | None = None
     ingest_tokens_per_conversation: float | None = None
     ingest_tokens_this_sample: int | None = None
     ingest_seconds: float | None = None  # wall time until the memory was searchable (cumulative over its build)

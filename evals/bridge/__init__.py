@@ -11,8 +11,8 @@ protocol and run.py for the lifecycle.
 """
 
 from memcurve.evals.bridge.embedders import EMBEDDER_NAMES, HashingEmbedder, get_embedder, resolve_embedder_name
-from memcurve.evals.bridge.run import BridgeLink, bridge_session, close_run_bridge, memory_model, run_bridge
+from memcurve.evals.bridge.run import BridgeLink, bridge_session, close_run_bridge, log_usage, memory_model, run_bridge
 from memcurve.evals.bridge.server import BridgeSession, BridgeUsage, ModelBridge
 
 __all__ = ["EMBEDDER_NAMES", "BridgeLink", "BridgeSession", "BridgeUsage", "HashingEmbedder", "ModelBridge", "bridge_session",
-           "close_run_bridge", "get_embedder", "memory_model", "resolve_embedder_name", "run_bridge"]
+           "close_run_bridge", "get_embedder", "log_usage", "memory_model", "resolve_embedder_name", "run_bridge"]

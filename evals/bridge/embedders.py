@@ -11,6 +11,11 @@ bridge computes them in process. Two kinds:
   machines without the extra: texts that share words get a high cosine, paraphrases do not.
 - "auto": minilm when the dense extra is installed, else hashing. The resolved name is what a memory
   system records, so a cached memory is never reused across embedders.
+
+Each embedder counts the tokens it consumed with its own, named tokenizer (`tokenizer`,
+`count_tokens`), so embedding tokens are measured, not estimated: MiniLM's WordPiece ids including
+[CLS] and [SEP], after truncation at the model's max_seq_length (what the encoder actually reads);
+the hashing embedder's words (the `[0-9a-z]+` runs of the lower-cased text, each one hashed feature).
 """
 
 from __future__ import annotations
@@ -32,8 +37,11 @@ _WORD = re.compile(r"[0-9a-z]+")
 class Embedder(Protocol):
     name: str
     dimensions: int
+    tokenizer: str  # the tokenizer count_tokens uses
 
     def embed(self, texts: list[str]) -> list[list[float]]: ...
+
+    def count_tokens(self, texts: list[str]) -> int: ...
 
 
 class HashingEmbedder:
@@ -41,9 +49,13 @@ class HashingEmbedder:
 
     name = "hashing"
     dimensions = HASHING_DIMENSIONS
+    tokenizer = "memcurve-hashing-words"
 
     def embed(self, texts: list[str]) -> list[list[float]]:
         return [self._one(text) for text in texts]
+
+    def count_tokens(self, texts: list[str]) -> int:
+        return sum(len(_WORD.findall(text.lower())) for text in texts)
 
     def _one(self, text: str) -> list[float]:
         vector = [0.0] * self.dimensions
@@ -73,11 +85,19 @@ class MiniLMEmbedder:
 
         self._encoder = load_encoder()
         self._lock = threading.Lock()
+        self.tokenizer = f"all-MiniLM-L6-v2 WordPiece (max {self._encoder.max_seq_length})"
 
     def embed(self, texts: list[str]) -> list[list[float]]:
         with self._lock:
             vectors = self._encoder.encode(texts, normalize_embeddings=True, show_progress_bar=False)
         return [[float(x) for x in row] for row in vectors]
+
+    def count_tokens(self, texts: list[str]) -> int:
+        if not texts:
+            return 0
+        with self._lock:
+            ids = self._encoder.tokenizer(texts, truncation=True, max_length=self._encoder.max_seq_length)["input_ids"]
+        return sum(len(row) for row in ids)
 
 
 def resolve_embedder_name(name: str) -> str:

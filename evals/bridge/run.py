@@ -5,7 +5,8 @@ A run is one event loop (each `inspect eval` / `inspect_ai.eval()` call runs its
 closes itself as soon as that event loop is closed (a run that died without the hook). A session is
 closed when its `async with` block ends, after it has written what it served into the sample's
 transcript (an info event "model bridge"), so the log shows chat tokens under the `memory` role and
-the embedding work next to them.
+the embedding work next to them (tokens counted by the embedder's named tokenizer). A lasting
+BridgeLink session writes one such event per library call instead (evals.memory.bridged).
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ async def bridge_session(model: Model | None = None, embedder: str = "auto") -> 
         yield session
     finally:
         bridge.close_session(session)
-        _log_usage(session)
+        log_usage(session)
 
 
 class BridgeLink:
@@ -88,12 +89,15 @@ class BridgeLink:
         return self.session
 
 
-def _log_usage(session: BridgeSession) -> None:
+def log_usage(session: BridgeSession, served: dict[str, int] | None = None) -> None:
+    """An info event "model bridge" in the current sample's transcript: what the session served (or
+    `served`, a part of it), chat tokens beside embedding tokens and the tokenizer that counted them."""
     try:
         from inspect_ai.log import transcript
 
         transcript().info({"model bridge": {"model": str(session.model), "embedder": session.embedder.name,
-                                            **session.usage.as_dict()}})
+                                            "embedding_tokenizer": session.embedder.tokenizer,
+                                            **(session.usage.as_dict() if served is None else served)}})
     except Exception:  # noqa: BLE001 - outside a sample there is no transcript; the usage is still returned
         pass
 

@@ -40,7 +40,6 @@ from memcurve.evals.bridge.translate import (
     to_tool_choice,
     to_tools,
 )
-from memcurve.generators.tokens import estimate_tokens
 
 HOST = "127.0.0.1"
 MAX_BODY_BYTES = 16 * 1024 * 1024
@@ -59,7 +58,7 @@ class BridgeUsage:
     output_tokens: int = 0
     embedding_calls: int = 0
     embedding_texts: int = 0
-    embedding_tokens: int = 0  # estimated (memcurve.generators.tokens), no provider counts them
+    embedding_tokens: int = 0  # counted by the embedder's own tokenizer (Embedder.tokenizer names it)
     errors: int = 0
 
     @property
@@ -118,7 +117,7 @@ class BridgeSession:
         if encoding not in ("float", "base64"):
             raise BadRequest(f"encoding_format: unsupported value {encoding!r}")
         vectors = self.embedder.embed(texts) if texts else []
-        tokens = sum(estimate_tokens(t) for t in texts)
+        tokens = self.embedder.count_tokens(texts)
         with self._lock:
             self.usage.embedding_calls += 1
             self.usage.embedding_texts += len(texts)

@@ -14,22 +14,27 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from memcurve.evals.bridge import BridgeSession
+from memcurve.evals.bridge import BridgeSession, log_usage
 from memcurve.evals.memory.llm import Usage
 
 T = TypeVar("T")
 
 
 def add_served(usage: Usage | None, session: BridgeSession, before: dict[str, int]) -> None:
-    """Add the bridge usage since `before` (a session.usage.as_dict()) to `usage`."""
+    """Add the bridge usage since `before` (a session.usage.as_dict()) to `usage`, and log it in the
+    sample's transcript (an info event "model bridge", embedding tokens beside chat tokens)."""
+    now = session.usage.as_dict()
+    served = {key: now[key] - before[key] for key in now}
+    log_usage(session, served)
     if usage is None:
         return
-    now = session.usage.as_dict()
-    usage.calls += now["chat_calls"] - before["chat_calls"]
-    usage.input_tokens += now["input_tokens"] - before["input_tokens"]
-    usage.cache_read_tokens += now["cache_read_tokens"] - before["cache_read_tokens"]
-    usage.output_tokens += now["output_tokens"] - before["output_tokens"]
-    usage.errors += now["errors"] - before["errors"]
+    usage.calls += served["chat_calls"]
+    usage.input_tokens += served["input_tokens"]
+    usage.cache_read_tokens += served["cache_read_tokens"]
+    usage.output_tokens += served["output_tokens"]
+    usage.errors += served["errors"]
+    usage.embedding_calls += served["embedding_calls"]
+    usage.embedding_tokens += served["embedding_tokens"]
 
 
 async def bridged_call(session: BridgeSession, usage: Usage | None, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:

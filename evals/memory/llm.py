@@ -38,6 +38,8 @@ class Usage:
     errors: int = 0  # provider exceptions
     failed_calls: int = 0  # calls that gave up after every retry
     ingest_seconds: float = 0.0  # wall time of the ingests (time until the memory is searchable)
+    embedding_calls: int = 0  # embedding requests an external system sent through the model bridge
+    embedding_tokens: int = 0  # their tokens, counted by the bridge embedder's named tokenizer (not in total_tokens)
 
     @property
     def total_tokens(self) -> int:

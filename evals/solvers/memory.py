@@ -16,7 +16,9 @@ history unit), so retrieval metrics are NaN for them; hybrid's ranked older unit
 
 Recorded in the sample store: memory_system, memory_items (live model-written items: fact_store
 memories, summary sentences; 0 for hybrid, which keeps the conversations verbatim), memory_ops {ADD,
-UPDATE, DELETE, NONE, failed, dropped}, ingest_tokens (everything it took to build this memory), ingest_calls,
+UPDATE, DELETE, NONE, failed, dropped}, ingest_tokens (every chat token it took to build this memory), ingest_calls,
+ingest_embedding_tokens / ingest_embedding_calls (what an external system embedded through the model bridge
+while building it, counted by the embedder's tokenizer),
 ingest_tokens_per_conversation, ingest_tokens_this_sample (non-zero only where the ingest ran),
 memory_source (built | resumed | disk | memory) and memory_key, by which the memory_operations scorer
 (evals.memory.operations) finds the built memory and scores it; and what stage attribution
@@ -76,6 +78,7 @@ def memory(system: str = "fact_store", memory_cache: str | None = DEFAULT_MEMORY
                context_budget=context_budget, ingest_seconds=round(built.usage.ingest_seconds, 3),
                ingest_tokens=built.usage.total_tokens, ingest_calls=built.usage.calls,
                ingest_failed_calls=built.usage.failed_calls,
+               ingest_embedding_tokens=built.usage.embedding_tokens, ingest_embedding_calls=built.usage.embedding_calls,
                ingest_tokens_per_conversation=built.usage.total_tokens / max(1, built.conversations),
                ingest_tokens_this_sample=built.run_usage.total_tokens, memory_source=built.source,
                memory_reused_conversations=built.reused_conversations, memory_key=built.key,

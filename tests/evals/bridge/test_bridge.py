@@ -82,15 +82,19 @@ def test_chat_and_embeddings_through_the_bridge_are_in_the_log():
         assert sample.role_usage["memory"].output_tokens == 12
         assert sample.store["bridge_usage"]["chat_calls"] == 1
         assert sample.store["bridge_usage"]["embedding_texts"] == 2
+        assert sample.store["bridge_usage"]["embedding_tokens"] == 6  # 3 words each, by the hashing tokenizer
         model_events = [e for e in sample.events if e.event == "model"]
         assert [e.role for e in model_events] == ["memory"]
         assert model_events[0].input[1].text.startswith("My dog is called Biscuit")
         info = [e for e in sample.events if e.event == "info" and isinstance(e.data, dict) and "model bridge" in e.data]
         assert info and info[0].data["model bridge"]["chat_tokens"] == 52
+        assert info[0].data["model bridge"]["embedding_tokens"] == 6
+        assert info[0].data["model bridge"]["embedding_tokenizer"] == "memcurve-hashing-words"
     assert log.stats.role_usage["memory"].input_tokens == 80
     status, emb = SEEN["emb"][0]
     vectors = [struct.unpack(f"<{384}f", base64.b64decode(d["embedding"])) for d in emb["data"]]
     assert status == 200 and emb["model"] == "hashing" and len(vectors) == 2
+    assert emb["usage"] == {"prompt_tokens": 6, "total_tokens": 6}
     expected = HashingEmbedder().embed(["my dog Biscuit"])[0]
     assert vectors[0] == pytest.approx(expected, abs=1e-6)
     assert sum(a * b for a, b in zip(*vectors)) == pytest.approx(1.0, abs=1e-6)  # same words, any order
@@ -136,3 +140,20 @@ def test_json_schema_response_format_becomes_inspects_response_schema():
     assert config.response_schema.name == "Facts"
     assert config.response_schema.json_schema.required == ["facts"]
     assert config.response_schema.json_schema.properties["facts"].type == "array"
+
+
+def test_embedders_count_tokens_with_their_own_tokenizer():
+    hashing = HashingEmbedder()
+    assert hashing.tokenizer == "memcurve-hashing-words"
+    assert hashing.count_tokens(["I adopted a beagle, Biscuit!", "Model-3 (2024)"]) == 5 + 3
+    assert hashing.count_tokens([]) == 0
+
+
+@pytest.mark.skipif(resolve_embedder_name("auto") != "minilm", reason="MiniLM (the dense extra) is not installed")
+def test_minilm_counts_wordpiece_ids_with_cls_and_sep():
+    from memcurve.evals.bridge import get_embedder
+
+    minilm = get_embedder("minilm")
+    assert minilm.tokenizer.startswith("all-MiniLM-L6-v2 WordPiece")
+    assert minilm.count_tokens(["hello world"]) == 4  # [CLS] hello world [SEP]
+    assert minilm.count_tokens(["word " * 1000]) == 256  # truncated where the encoder stops reading

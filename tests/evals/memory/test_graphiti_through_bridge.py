@@ -78,6 +78,13 @@ def test_graphiti_runs_through_the_bridge_with_its_tokens_in_the_log(tmp_path):
     usage = sample.role_usage["memory"]
     assert usage.input_tokens == 200 * len(calls) and usage.output_tokens == 10 * len(calls)
     assert sample.store["ingest_tokens"] == 210 * len(calls)
+    # its embeddings are counted by the hashing embedder's tokenizer, logged per ingest beside the chat tokens
+    served = [e.data["model bridge"] for e in sample.events
+              if e.event == "info" and isinstance(e.data, dict) and "model bridge" in e.data]
+    assert len(served) == 4 and {s["embedding_tokenizer"] for s in served} == {"memcurve-hashing-words"}
+    assert sum(s["chat_tokens"] for s in served) == sample.store["ingest_tokens"]
+    assert sum(s["embedding_tokens"] for s in served) == sample.store["ingest_embedding_tokens"] > 0
+    assert sample.store["ingest_embedding_calls"] >= 4
     assert sample.store["memory_ops"] == {"ADD": 3, "UPDATE": 1, "DELETE": 0, "NONE": 1, "failed": 0, "dropped": 0}
     assert sorted(sample.store["memory_texts"]) == sorted(FACTS[n] for n in NAMES)
     # the new manager invalidated the old one: both kept, with the dates each held
