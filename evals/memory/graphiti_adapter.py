@@ -26,11 +26,9 @@ import os
 from datetime import timezone
 from typing import Any
 
-from memcurve.evals.context import RenderedContext
 from memcurve.evals.history import Conversation, History
-from memcurve.evals.memory.protocol import MemoryContext, MemoryItem, empty_ops
+from memcurve.evals.memory.protocol import MemoryContext, MemoryItem, empty_ops, lines_context
 from memcurve.errors import ConfigError
-from memcurve.generators.tokens import estimate_tokens
 
 EXTRA_MODULES = ("graphiti_core", "kuzu", "httpx")
 MAX_REPLY_TOKENS = 1024
@@ -124,13 +122,9 @@ class GraphitiMemory:
         if self.graphiti is not None:
             self._attach()
             edges = await self.graphiti.search(query, group_ids=[self.group_id], num_results=self.k)
-        lines = ["[Facts saved from those conversations, with the dates they held]"]
-        lines += [fact_line(edge) for edge in edges]
-        while budget is not None and len(lines) > 1 and estimate_tokens("\n".join(lines)) > budget:
-            lines.pop()
-        text = "\n".join(lines if len(lines) > 1 else [*lines, "(no facts)"])
-        return MemoryContext(RenderedContext(text, (), estimate_tokens(text), 0), truncated=len(lines) - 1 < len(edges),
-                             details={"retrieved_facts": [edge.uuid for edge in edges]})
+        return lines_context("[Facts saved from those conversations, with the dates they held]",
+                             [fact_line(edge) for edge in edges], budget,
+                             {"retrieved_facts": [edge.uuid for edge in edges]}, empty="(no facts)")
 
     def export_state(self) -> dict[str, Any]:
         return {"facts": {u: fact_line(e) for u, e in self.facts.items()}, "ops": self.ops}

@@ -21,11 +21,9 @@ from __future__ import annotations
 import importlib.util
 from typing import Any
 
-from memcurve.evals.context import RenderedContext
 from memcurve.evals.history import Conversation, History
-from memcurve.evals.memory.protocol import MemoryContext, MemoryItem, empty_ops
+from memcurve.evals.memory.protocol import MemoryContext, MemoryItem, empty_ops, lines_context
 from memcurve.errors import ConfigError
-from memcurve.generators.tokens import estimate_tokens
 
 EXTRA_MODULES = ("langmem", "langgraph", "langchain_openai")
 ALL_MEMORIES = 100_000
@@ -117,13 +115,8 @@ class LangMemMemory:
         if self.store is not None:
             self._attach()
             hits = self.store.search(self.namespace, query=query, limit=self.k)
-        lines = ["[Memories saved from those conversations]"]
-        lines += [f"- {memory_text(hit.value)}" for hit in hits]
-        while budget is not None and len(lines) > 1 and estimate_tokens("\n".join(lines)) > budget:
-            lines.pop()
-        text = "\n".join(lines if len(lines) > 1 else [*lines, "(no memories)"])
-        return MemoryContext(RenderedContext(text, (), estimate_tokens(text), 0), truncated=len(lines) - 1 < len(hits),
-                             details={"retrieved_memories": [hit.key for hit in hits]})
+        return lines_context("[Memories saved from those conversations]", [f"- {memory_text(hit.value)}" for hit in hits],
+                             budget, {"retrieved_memories": [hit.key for hit in hits]})
 
     def export_state(self) -> dict[str, Any]:
         return {"memories": self._snapshot(), "ops": self.ops}

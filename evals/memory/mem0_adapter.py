@@ -27,11 +27,9 @@ import tempfile
 import weakref
 from typing import Any
 
-from memcurve.evals.context import RenderedContext
 from memcurve.evals.history import Conversation, History
-from memcurve.evals.memory.protocol import MemoryContext, MemoryItem, empty_ops
+from memcurve.evals.memory.protocol import MemoryContext, MemoryItem, empty_ops, lines_context
 from memcurve.errors import ConfigError
-from memcurve.generators.tokens import estimate_tokens
 
 ALL_MEMORIES = 100_000  # get_all's top_k: every memory of the user
 MAX_REPLY_TOKENS = 1024
@@ -144,15 +142,12 @@ class Mem0Memory:
         if self.memory is not None:
             found = self.memory.search(query, top_k=self.k, filters={"user_id": self.user_id})
             hits = found.get("results", []) if isinstance(found, dict) else list(found or [])
-        lines = ["[Memories saved from those conversations]"]
+        lines = []
         for hit in hits:
             when = (hit.get("metadata") or {}).get("timestamp") or hit.get("updated_at") or hit.get("created_at") or ""
             lines.append(f"- ({str(when)[:10]}) {hit.get('memory', '')}")
-        while budget is not None and len(lines) > 1 and estimate_tokens("\n".join(lines)) > budget:
-            lines.pop()
-        text = "\n".join(lines if len(lines) > 1 else [*lines, "(no memories)"])
-        return MemoryContext(RenderedContext(text, (), estimate_tokens(text), 0),
-                             truncated=len(lines) - 1 < len(hits), details={"retrieved_memories": [h.get("id") for h in hits]})
+        return lines_context("[Memories saved from those conversations]", lines, budget,
+                             {"retrieved_memories": [h.get("id") for h in hits]})
 
     def export_state(self) -> dict[str, Any]:
         return {"memories": self._all(), "ops": self.ops}

@@ -15,6 +15,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from memcurve.evals.context import RenderedContext
 from memcurve.evals.history import Conversation, History
+from memcurve.generators.tokens import estimate_tokens
 
 OPERATIONS = ("ADD", "UPDATE", "DELETE", "NONE", "failed", "dropped")
 
@@ -61,6 +62,18 @@ class MemorySystem(Protocol):
 
     def items(self) -> list[MemoryItem]:
         """The live memory contents, for operation-level scores."""
+
+
+def lines_context(header: str, lines: list[str], budget: int | None, details: dict[str, Any],
+                  empty: str = "(no memories)") -> MemoryContext:
+    """`header` and one line per retrieved memory, best first; the worst lines are dropped until the text
+    fits `budget` estimated tokens (the external adapters' rendering: their memories are not history units)."""
+    kept = list(lines)
+    while budget is not None and kept and estimate_tokens("\n".join([header, *kept])) > budget:
+        kept.pop()
+    text = "\n".join([header, *(kept or [empty])])
+    return MemoryContext(RenderedContext(text, (), estimate_tokens(text), 0), truncated=len(kept) < len(lines),
+                         details=details)
 
 
 def iso(moment: datetime | str | None) -> str | None:

@@ -46,6 +46,7 @@ def test_langmem_runs_through_the_bridge_with_its_tokens_in_the_log(tmp_path):
     usage = sample.role_usage["memory"]
     assert usage.input_tokens == 300 * len(calls) and usage.output_tokens == 20 * len(calls)
     assert sample.store["ingest_tokens"] == 320 * len(calls)
+    assert sample.store["ingest_embedding_tokens"] > 0  # counted by the embedder's tokenizer
     assert sample.store["memory_items"] >= 4
     assert "The user's manager is Gwendolyn" in sample.messages[0].text
     assert sample.output.completion == "Gwendolyn"

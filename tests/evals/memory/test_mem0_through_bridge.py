@@ -34,6 +34,7 @@ def test_mem0_runs_through_the_bridge_with_its_tokens_in_the_log(tmp_path):
     usage = sample.role_usage["memory"]
     assert (usage.input_tokens, usage.output_tokens) == (800, 100)
     assert store["ingest_tokens"] == 900 and store["ingest_calls"] == 4
+    assert store["ingest_embedding_tokens"] > 0  # counted by the embedder's tokenizer
     assert store["memory_items"] == 4  # one memory per conversation in this script
     assert "The user's manager is Gwendolyn" in sample.messages[0].text
     assert sample.output.completion == "Gwendolyn"

@@ -17,6 +17,7 @@ from memcurve.evals.history import load_history
 from memcurve.evals.memory.summary import RollingSummary, cap_tokens
 from memcurve.evals.solvers.memory import memory
 from memcurve.errors import ConfigError
+from memcurve.generators.tokens import estimate_tokens
 
 TASK_FILE = Path(__file__).resolve().parents[3] / "tasks" / "convomem.py"
 
@@ -136,3 +137,15 @@ def test_unknown_system_or_option_is_one_line():
         memory(system="hybrid", options={"window": 3})
     with pytest.raises(ConfigError, match="invalid unit 'page'"):
         memory(system="hybrid", options={"unit": "page"})
+
+
+def test_external_adapters_render_their_memories_within_the_budget():
+    from memcurve.evals.memory.protocol import lines_context
+
+    full = lines_context("[Memories]", ["- lives in Leeds", "- manager is Gwendolyn"], None, {"ids": [1, 2]})
+    assert full.rendered.text == "[Memories]\n- lives in Leeds\n- manager is Gwendolyn" and not full.truncated
+    assert full.rendered.tokens == estimate_tokens(full.rendered.text) and full.details == {"ids": [1, 2]}
+    cut = lines_context("[Memories]", ["- lives in Leeds", "- manager is Gwendolyn"], 8, {})
+    assert cut.rendered.text == "[Memories]\n- lives in Leeds" and cut.truncated  # the worst-ranked line goes first
+    none = lines_context("[Facts]", ["- lives in Leeds"], 2, {}, empty="(no facts)")
+    assert none.rendered.text == "[Facts]\n(no facts)" and none.truncated
