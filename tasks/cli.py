@@ -188,9 +188,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--out", required=True)
     imp.add_argument("--force", action="store_true")
     imp.add_argument("--corrections", action="store_true",
-                     help="apply the packaged corrections of the dataset's answer keys (LoCoMo: the public audit, "
-                          "per error type: answer and evidence, evidence only, or a flag); meta records which were "
-                          "applied")
+                     help="apply the packaged corrections of the dataset (LoCoMo: the public audit, per error "
+                          "type: answer and evidence, evidence only, or a flag; LongMemEval: filler sessions drawn "
+                          "twice, upstream issue #54); meta records which were applied")
     imp.set_defaults(func=_cmd_import)
 
     rep = sub.add_parser("report", help="markdown and figures from Inspect logs")

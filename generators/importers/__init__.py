@@ -39,7 +39,7 @@ def _import(fmt: str, path: Path, out: Path, force: bool, errata) -> str:
     if fmt == "longmemeval":
         from memcurve.generators.importers.longmemeval import import_longmemeval
 
-        return import_longmemeval(path, out, force=force)
+        return import_longmemeval(path, out, force=force, corrections=errata)
     if fmt == "locomo":
         from memcurve.generators.importers.locomo import import_locomo
 

@@ -18,7 +18,7 @@ Mapping, one instance at a time:
 Known faults are kept, counted and listed by question id in meta `import_fault_details` (shown by
 `memcurve info`): question dates before the last session (issue #8), repeated session ids and sessions that
 repeat another session's turns under a new id (fillers drawn twice, upstream issue #54), answer sessions
-missing from the haystack.
+missing from the haystack. With `--corrections`, the repeats issue #54 lists keep only their first copy.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ from memcurve.generators.importers.common import (
     word_overlap,
     write_import_meta,
 )
+from memcurve.generators.importers.corrections import Corrections
 from memcurve.generators.importers.json_reader import open_json, stream_items
 from memcurve.generators.store import atomic_store, write_meta
 
@@ -65,8 +66,12 @@ FAULT_SESSION_LEVEL = "questions with session-level evidence only"
 FAULT_NO_EVIDENCE = "questions without evidence"
 
 
-def import_longmemeval(path: Path, out: Path, *, force: bool = False) -> str:
-    """Stream a LongMemEval JSON array into `out`; return the summary. Raises InputFormatError on bad input."""
+def import_longmemeval(path: Path, out: Path, *, force: bool = False, corrections: Corrections | None = None) -> str:
+    """Stream a LongMemEval JSON array into `out`; return the summary. Raises InputFormatError on bad input.
+
+    With `corrections` (the packaged errata: generators.importers.corrections), a session id its entry names
+    keeps only its first copy in date order when every copy has the same turns; meta `corrections` records it.
+    """
     name = path.name
     if first_json_char(path) != "[":
         raise InputFormatError(f"{name}: expected a JSON array of LongMemEval instances")
@@ -79,7 +84,7 @@ def import_longmemeval(path: Path, out: Path, *, force: bool = False) -> str:
         index = -1
         with open_json(path, name) as reader:
             for index, instance in enumerate(stream_items(reader, name)):
-                qid = _add_instance(rows, name, index, instance, faults, session_level, seen_ids)
+                qid = _add_instance(rows, name, index, instance, faults, session_level, seen_ids, corrections)
                 seen_ids.add(qid)
                 rows.maybe_flush()
             sha = reader.hexdigest()
@@ -88,11 +93,15 @@ def import_longmemeval(path: Path, out: Path, *, force: bool = False) -> str:
         rows.flush()
         write_import_meta(con, "longmemeval", [(name, sha)], faults)
         write_meta(con, {"longmemeval_session_level_evidence": sorted(session_level)})
-        return summary_text("longmemeval", out, con, faults)
+        summary = summary_text("longmemeval", out, con, faults)
+        if corrections is not None:
+            write_meta(con, {"corrections": corrections.meta()})
+            summary += "\n" + corrections.summary()
+        return summary
 
 
 def _add_instance(rows: Rows, name: str, index: int, inst: Any, faults: FaultLog, session_level: list[str],
-                  seen_ids: set[str]) -> str:
+                  seen_ids: set[str], corrections: Corrections | None = None) -> str:
     where = Where(name, f"record {index}")
     if not isinstance(inst, dict):
         raise InputFormatError(f"{name}: record {index}: expected an object, got {type(inst).__name__}")
@@ -125,8 +134,10 @@ def _add_instance(rows: Rows, name: str, index: int, inst: Any, faults: FaultLog
     if missing:
         faults.note(FAULT_MISSING_ANSWER_SESSION, f"{qid}: {', '.join(missing)}", len(missing))
 
+    dropped = _dropped_repeats(corrections, qid, session_ids, started, sessions) if corrections else set()
     persona_id = f"lme-{qid}"
-    history_id = f"{persona_id}-n{len(session_ids):04d}"
+    size = len(session_ids) - len(dropped)
+    history_id = f"{persona_id}-n{size:04d}"
     rows.persona(persona_id, f"LongMemEval {qid}", {"source": "longmemeval", "question_id": qid,
                                                     "question_type": qtype})
     marked: list[tuple[str, str]] = []  # (message id, text) of has_answer turns, in time order
@@ -134,7 +145,11 @@ def _add_instance(rows: Rows, name: str, index: int, inst: Any, faults: FaultLog
     used: Counter = Counter()
     by_content: dict[str, str] = {}  # content digest -> the first session id with it
     total_tokens = 0
-    for position, k in enumerate(sorted(range(len(session_ids)), key=lambda k: (started[k], k))):
+    order = sorted(range(len(session_ids)), key=lambda k: (started[k], k))
+    for k in order:
+        if k in dropped:
+            faults.note(FAULT_DUPLICATE_SESSION, f"{qid}: {session_ids[k]}")
+    for position, k in enumerate(k for k in order if k not in dropped):
         sid = session_ids[k]
         used[sid] += 1
         conversation_id = f"{qid}:{sid}" if used[sid] == 1 else f"{qid}:{sid}~{used[sid]}"
@@ -181,9 +196,28 @@ def _add_instance(rows: Rows, name: str, index: int, inst: Any, faults: FaultLog
     kind = "abstention" if abstention else "rubric" if preference else answer_kind(answer)
     rows.add("questions", qid, persona_id, category, qtype, question, answer, [], answer if preference else None,
              kind, None, asked_at, abstention, len(evidence), word_overlap(question, (t for _, t in evidence)))
-    rows.add("histories", history_id, persona_id, persona_id, len(session_ids), total_tokens)
+    rows.add("histories", history_id, persona_id, persona_id, size, total_tokens)
     rows.add("history_questions", history_id, qid)
     return qid
+
+
+def _dropped_repeats(corrections: Corrections, qid: str, session_ids: list[str], started: list, sessions: list
+                     ) -> set[int]:
+    """Haystack indices of the later copies of the session the question's entry names, if every copy has the
+    same turns (else none, and the entry is recorded as skipped)."""
+    sid = corrections.repeat_to_drop(qid)
+    if sid is None:
+        return set()
+    copies = sorted((k for k, s in enumerate(session_ids) if s == sid), key=lambda k: (started[k], k))
+    if len(copies) < 2:
+        corrections.skip(qid, f"session {sid} appears {len(copies)} time(s) in the haystack, not repeated")
+        return set()
+    if len({_session_digest(sessions[k]) if isinstance(sessions[k], list) else None for k in copies}) != 1:
+        corrections.skip(qid, f"the copies of session {sid} differ")
+        return set()
+    corrections.record_drop(qid, sid, f"{started[copies[0]]:%Y-%m-%d %H:%M}",
+                            [f"{started[k]:%Y-%m-%d %H:%M}" for k in copies[1:]])
+    return set(copies[1:])
 
 
 def _session_digest(turns: list) -> str:

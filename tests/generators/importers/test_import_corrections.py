@@ -6,15 +6,18 @@ from __future__ import annotations
 import copy
 import json
 from collections import Counter
+from datetime import datetime
 
 import pytest
-from importer_fixtures import imported, locomo_with_audited
+from importer_fixtures import FIXTURES, imported, locomo_with_audited
 from importer_queries import query
 
 from memcurve.errors import InputFormatError
 from memcurve.generators.importers import import_dataset
 from memcurve.generators.importers.corrections import load_corrections, parse_corrections
 from memcurve.generators.store import open_store, read_meta
+
+LME_ORACLE = FIXTURES / "longmemeval_oracle.json"
 
 # The audit's own totals: README.md (156 issues: 99 score-corrupting, 57 citation-only) and
 # audit/summary_conv_N.txt (per conversation and error type).
@@ -131,5 +134,59 @@ def test_a_question_whose_original_answer_differs_is_not_corrected(tmp_path):
 
 
 def test_corrections_for_a_dataset_without_errata_is_one_line(tmp_path):
-    with pytest.raises(InputFormatError, match="^--corrections: no corrections for convomem; available for: locomo$"):
+    with pytest.raises(InputFormatError,
+                       match="^--corrections: no corrections for convomem; available for: locomo, longmemeval$"):
         import_dataset("convomem", tmp_path, tmp_path / "out.duckdb", force=False, corrections=True)
+
+
+# ---------------------------------------------------------------- LongMemEval: repeated filler sessions
+
+
+def _filler(text: str) -> list[dict]:
+    return [{"role": "user", "content": text}, {"role": "assistant", "content": f"About {text}: noted."}]
+
+
+def _with_repeats(tmp_path):
+    """The oracle fixture with three instances renamed to questions issue #54 lists: the first gets the listed
+    filler twice with the same turns, the second twice with different turns, the third never."""
+    data = json.loads((LME_ORACLE).read_text())
+    for inst, (qid, sid, turns) in zip(data, [("58bf7951", "07b7a667_1", [_filler("tea"), _filler("tea")]),
+                                              ("1e043500", "d5d1f9c4", [_filler("tea"), _filler("coffee")]),
+                                              ("001be529", None, [])]):
+        inst["question_id"] = qid
+        for day, session in zip((10, 12), turns):
+            inst["haystack_session_ids"].append(sid)
+            inst["haystack_dates"].append(f"2023/01/{day} (Tue) 09:00")
+            inst["haystack_sessions"].append(session)
+    path = tmp_path / "lme.json"
+    path.write_text(json.dumps(data))
+    return path
+
+
+def test_longmemeval_corrections_drop_the_later_copy_of_an_identical_repeat(tmp_path):
+    src = _with_repeats(tmp_path)
+    plain, _ = imported("longmemeval", src, tmp_path / "plain")
+    fixed, summary = imported("longmemeval", src, tmp_path / "fixed", corrections=True)
+    sql = "SELECT history_id, size FROM histories ORDER BY 1"
+    assert query(plain, sql) == [("lme-001be529-n0001", 1), ("lme-1e043500-n0005", 5), ("lme-58bf7951-n0003", 3)]
+    assert query(fixed, sql) == [("lme-001be529-n0001", 1), ("lme-1e043500-n0005", 5), ("lme-58bf7951-n0002", 2)]
+    assert query(fixed, "SELECT conversation_id, started_at FROM conversations WHERE persona_id = 'lme-58bf7951' "
+                        "ORDER BY 2") == [("58bf7951:07b7a667_1", datetime(2023, 1, 10, 9, 0)),
+                                          ("58bf7951:answer_280352e9", datetime(2023, 5, 20, 2, 21))]
+    record = json.loads(read_meta(open_store(fixed))["corrections"])
+    assert record["applied"] == [{"question_id": "58bf7951", "source_id": "58bf7951", "error_type": "REPEATED_SESSION",
+                                  "action": "repeats dropped", "session_id": "07b7a667_1", "kept": "2023-01-10 09:00",
+                                  "dropped": ["2023-01-12 09:00"]}]
+    skipped = {s["question_id"]: s["reason"] for s in record["skipped"]}
+    assert skipped["1e043500"] == "the copies of session d5d1f9c4 differ"
+    assert skipped["001be529"] == "session sharegpt_SYbLHTK_0 appears 0 time(s) in the haystack, not repeated"
+    assert skipped["gpt4_4929293b"] == "no such question in the input" and len(skipped) == 12
+    assert "repeated session ids 2" in summary  # the input's fault is still counted
+    assert summary.splitlines()[-1] == ("corrections 2026-12-02.1 (xiaowu0162/LongMemEval issue #54): 1 applied "
+                                        "(1 repeats dropped), 0 flagged, 12 skipped")
+
+
+def test_longmemeval_errata_list_the_issues_13_pairs():
+    errata = load_corrections("longmemeval")
+    assert len(errata.entries) == 13 and errata.entries["gpt4_c27434e8_abs"]["session_id"] == "8c64ce26_3"
+    assert "98d7416c24c778c2fee6e6f3006e7a073259d48f" in errata.source
