@@ -1,9 +1,16 @@
 """Temporal reasoning: events mentioned on the day they happen; the question needs date arithmetic or
 ordering. The answer is computed by generators.temporal.compute from the planting messages' timestamps,
 once the generator has placed the conversations on the timeline.
+
+Questions refer to an event by a description (vocab/event_hints.txt, line by line beside vocab/events.txt:
+"the evening I spent at the wheel throwing clay" for "the pottery class"), never by the label the evidence
+says, so keyword search cannot find the evidence by the event's name; the description is an accepted
+answer beside the label.
 """
 
 from __future__ import annotations
+
+from functools import cache
 
 from memcurve.generators.personas import Persona
 from memcurve.generators.planting.common import FactDraft, QuestionDraft, render_conversations, render_question
@@ -22,6 +29,19 @@ def exclusive(topic: str) -> bool:
     return False
 
 
+def hint(label: str) -> str:
+    """How a question refers to the event `label` without naming it."""
+    return _hints()[label]
+
+
+@cache
+def _hints() -> dict[str, str]:
+    labels, hints = words("events"), words("event_hints")
+    if len(labels) != len(hints):
+        raise ValueError(f"vocab/event_hints.txt has {len(hints)} lines for {len(labels)} events")
+    return dict(zip(labels, hints))
+
+
 def plant(pack, persona: Persona, rng, n: int, topic: str, chain) -> QuestionDraft:
     free = [e for e in words("events") if e not in chain.used_events]
     events = rng.sample(free, n)  # in time order: the generator places evidence in list order
@@ -36,6 +56,7 @@ def plant(pack, persona: Persona, rng, n: int, topic: str, chain) -> QuestionDra
 
 
 def _question_context(base: dict, events: list[str], rng) -> dict:
+    events = [hint(e) for e in events]
     shuffled = list(events)
     rng.shuffle(shuffled)
     listed = ", ".join(shuffled[:-1]) + " or " + shuffled[-1] if len(shuffled) > 1 else shuffled[0]
@@ -62,7 +83,8 @@ def answer_aliases(kind: str, answer: str, events: list[str]) -> list[str]:
         return [f"{answer} weeks"]
     if kind == "weekday":
         return [answer[:3]]
+    out = [hint(answer)] if answer in words("events") else []
     for prefix in ("the ", "my "):
         if answer.startswith(prefix):
-            return [answer[len(prefix):]]
-    return []
+            out.append(answer[len(prefix):])
+    return out

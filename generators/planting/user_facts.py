@@ -38,17 +38,26 @@ def spec(topic: str, item: str, lo: int, hi: int) -> int:
     return lo + zlib.crc32(f"{topic}:{item}".encode()) % (hi - lo + 1)
 
 
-def _distinct_specs(rng, pool, n: int, topic: str, lo: int, hi: int) -> list[str]:
-    """n items of the pool whose numbers differ (so "the cheapest" has one answer)."""
-    items, seen = [], set()
-    for item in rng.sample(pool, len(pool)):
-        value = spec(topic, item, lo, hi)
-        if value not in seen:
-            items.append(item)
-            seen.add(value)
-        if len(items) == n:
-            return items
-    raise ValueError(f"{topic}: the pool has fewer than {n} items with distinct numbers")
+def _distinct_specs(rng, pool, n: int, topic: str, lo: int, hi: int, pick: str = "max") -> list[str]:
+    """n items of the pool whose numbers differ (so "the cheapest" has one answer), in random order.
+
+    The winner is drawn first, uniformly among the items that can win (those with n - 1 distinct numbers on
+    the losing side), then the others from the losing side: drawing n items at random would make the
+    pool's extreme item the answer whenever it is drawn, so a no-history guess of "the cheapest laptop in
+    the catalogue" would score."""
+    by_value: dict[int, list[str]] = {}
+    for item in pool:
+        by_value.setdefault(spec(topic, item, lo, hi), []).append(item)
+    values = sorted(by_value, reverse=pick == "max")  # best first
+    if len(values) < n:
+        raise ValueError(f"{topic}: the pool has fewer than {n} items with distinct numbers")
+    rank = {v: i for i, v in enumerate(values)}
+    eligible = [item for item in pool if rank[spec(topic, item, lo, hi)] <= len(values) - n]
+    winner = rng.choice(eligible)
+    losers = rng.sample(values[rank[spec(topic, winner, lo, hi)] + 1:], n - 1)
+    items = [winner, *(rng.choice(by_value[v]) for v in losers)]
+    rng.shuffle(items)
+    return items
 
 
 def exclusive(topic: str) -> bool:
@@ -70,7 +79,7 @@ def plant(pack, persona: Persona, rng, n: int, topic: str, chain, *, category=CA
         return QuestionDraft(category, key, q["question"], q["answer"] or value, [conv],
                              aliases=q["aliases"] or aliases_for(value), slot=topic)
     pool, (lo, hi), pick, slot = rankings[topic]
-    items = _distinct_specs(rng, pool(), n, topic, lo, hi)
+    items = _distinct_specs(rng, pool(), n, topic, lo, hi, pick)
     scores = [spec(topic, item, lo, hi) for item in items]
     convs = render_conversations(pack, key, [{**base, "item": item, "score": score} for item, score in zip(items, scores)],
                                  rng, [[FactDraft(subject, slot, item)] for item in items], speaker)
