@@ -6,6 +6,7 @@ Each file holds one or more sections, each opened by a header line:
     ## conversation      a conversation: one turn per line, "user: ..." or "assistant: ...";
                          a leading "*" ("*user: ...") marks the evidence (planting) message
     ## question          a question: "question: ...", optional "answer: ...", "alias: ..." (repeatable),
+                         "describes: ..." (repeatable: what a descriptor wording points at),
                          "rubric: ..."
 
 Text before the first header is a preamble (use it for a {# comment #} naming the variables).
@@ -42,7 +43,7 @@ SECTION_KINDS = ("conversation", "question")
 
 _HEADER = re.compile(r"^##\s*(\w+)\s*$")
 _TURN = re.compile(r"^(\*?)(user|assistant)\s*:\s*(.+)$")
-_QLINE = re.compile(r"^(question|answer|alias|rubric)\s*:\s*(.*)$")
+_QLINE = re.compile(r"^(question|answer|alias|rubric|describes)\s*:\s*(.*)$")
 
 
 @dataclass
@@ -112,10 +113,10 @@ class Section:
         """Render to {'question': str, 'answer': str|None, 'aliases': [str], 'rubric': str|None} (cached like
         conversations; callers get a fresh dict and alias list)."""
         cached = self._cached(context, self._question)
-        return {**cached, "aliases": list(cached["aliases"])}
+        return {**cached, "aliases": list(cached["aliases"]), "describes": list(cached["describes"])}
 
     def _question(self, context: Mapping) -> dict[str, object]:
-        out: dict[str, object] = {"question": None, "answer": None, "aliases": [], "rubric": None}
+        out: dict[str, object] = {"question": None, "answer": None, "aliases": [], "rubric": None, "describes": []}
         for raw in self.render(context).splitlines():
             line = raw.strip()
             if not line:
@@ -123,10 +124,10 @@ class Section:
             m = _QLINE.match(line)
             if m is None:
                 raise TemplateError(f"{self.display} line {self.line}: rendered line {line[:60]!r} does not start "
-                                    "with question:, answer:, alias: or rubric:")
+                                    "with question:, answer:, alias:, rubric: or describes:")
             key, value = m.group(1), m.group(2).strip()
-            if key == "alias":
-                out["aliases"].append(value)
+            if key in ("alias", "describes"):
+                out["aliases" if key == "alias" else "describes"].append(value)
             else:
                 out[key] = value
         if not out["question"]:

@@ -7,7 +7,8 @@ by the generator once the timestamps are known).
 from __future__ import annotations
 
 from memcurve.generators.personas import CHANGING_SLOTS, Persona, pool
-from memcurve.generators.planting.common import FactDraft, QuestionDraft, render_conversations, render_question
+from memcurve.generators.planting.common import (FactDraft, QuestionDraft, conversation_text, render_conversations,
+                                                 render_question)
 
 CATEGORY = "changing_facts"
 
@@ -28,7 +29,7 @@ def plant(pack, persona: Persona, rng, n: int, topic: str, chain) -> QuestionDra
     contexts = [{**base, "value": value, "previous": values[i - 1] if i else None, "step": i, "steps": n}
                 for i, value in enumerate(values)]
     convs = render_conversations(pack, key, contexts, rng, [[FactDraft("user", topic, v)] for v in values])
-    q = render_question(pack, key, {**base, "value": values[-1]}, rng)
+    q = render_question(pack, key, {**base, "value": values[-1]}, rng, conversation_text(convs[-1]))
     return QuestionDraft(CATEGORY, key, q["question"], q["answer"] or values[-1], convs, aliases=q["aliases"],
                          slot=topic, chained=True)
 

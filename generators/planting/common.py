@@ -84,8 +84,24 @@ def render_conversations(pack: Pack, key: str, contexts: list[Mapping], rng: ran
     return out
 
 
-def render_question(pack: Pack, key: str, context: Mapping, rng: random.Random) -> dict:
-    return rng.choice(pack.sections(key, "question")).question(context)
+def render_question(pack: Pack, key: str, context: Mapping, rng: random.Random, rendered: str | None = None) -> dict:
+    """One question wording of `key`. A wording that describes the value ("my current car, the one I need an
+    emergency kit for") names what it describes in `describes:` lines; it is eligible only when every such
+    phrase occurs in `rendered`, the text of the evidence conversation that states the value the question
+    asks for (for a changing fact, the current value's). Without `rendered` (abstention: nothing was said)
+    only plain wordings are eligible."""
+    text = (rendered or "").lower()
+    options = [q for q in (s.question(context) for s in pack.sections(key, "question"))
+               if all(d.lower() in text for d in q["describes"])]
+    if not options:
+        raise TemplateError(f"{key}: no question wording fits the rendered evidence (every wording has a "
+                            "'describes:' phrase the conversation does not contain)")
+    return rng.choice(options)
+
+
+def conversation_text(conv: ConversationDraft) -> str:
+    """The rendered text of a planted conversation (what descriptors may point at)."""
+    return "\n".join(t[1] for t in conv.turns)
 
 
 def check_evidence(display: str, line: int, turns: list[tuple[str, str, bool]], speaker: str | None) -> None:

@@ -8,8 +8,8 @@ import zlib
 
 from memcurve.generators.personas import USER_SLOTS, Persona
 from memcurve.generators.personas import pool as slot_pool
-from memcurve.generators.planting.common import (FactDraft, QuestionDraft, render_conversation, render_conversations,
-                                       render_question)
+from memcurve.generators.planting.common import (FactDraft, QuestionDraft, conversation_text, render_conversation,
+                                                 render_conversations, render_question)
 from memcurve.generators.planting.vocab import titles, words
 
 CATEGORY = "user_facts"
@@ -75,7 +75,7 @@ def plant(pack, persona: Persona, rng, n: int, topic: str, chain, *, category=CA
     if n == 1 and topic not in rankings:
         value = (values or persona.facts)[topic]
         conv = render_conversation(pack, key, {**base, "value": value}, rng, [FactDraft(subject, topic, value)], speaker)
-        q = render_question(pack, key, {**base, "value": value}, rng)
+        q = render_question(pack, key, {**base, "value": value}, rng, conversation_text(conv))
         return QuestionDraft(category, key, q["question"], q["answer"] or value, [conv],
                              aliases=q["aliases"] or aliases_for(value), slot=topic)
     pool, (lo, hi), pick, slot = rankings[topic]

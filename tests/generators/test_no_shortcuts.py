@@ -74,3 +74,35 @@ def test_every_event_has_one_description_sharing_few_words_with_it():
         a = set(label.lower().replace("'", " ").split()) - stop
         b = set(hint.lower().replace("'", " ").split()) - stop
         assert len(a & b) <= 1, (label, hint)
+
+
+def test_descriptor_wordings_only_point_at_rendered_text():
+    from memcurve.generators.planting import assistant_facts, changing_facts
+    from memcurve.generators.planting.common import conversation_text, render_question
+
+    keys = [k for k in PACK.keys("user_facts") + PACK.keys("assistant_facts") + PACK.keys("changing_facts")
+            if any(s.question({"value": "X", "first_name": "A", "job": "nurse", "hobby": "chess", "items": ["X"]})
+                   ["describes"] for s in PACK.sections(k, "question"))]
+    assert len(keys) >= 8
+    persona = make_persona(0, random.Random(4))
+    rng = random.Random(9)
+    seen = 0
+    for key in keys:
+        category, topic = key.split("/")
+        planter = {"user_facts": user_facts, "assistant_facts": assistant_facts,
+                   "changing_facts": changing_facts}[category]
+        if category == "user_facts" and topic not in persona.facts:
+            continue
+        for _ in range(30):
+            draft = planter.plant(PACK, persona, rng, 1 if category != "changing_facts" else 3, topic, ChainState())
+            rendered = conversation_text(draft.conversations[-1]).lower()
+            for section in PACK.sections(key, "question"):
+                q = section.question({**persona.safe_context(), "value": draft.answer})
+                if q["question"] == draft.text and q["describes"]:
+                    seen += 1
+                    assert all(d.lower() in rendered for d in q["describes"]), (key, draft.text)
+    assert seen >= 10
+    # nothing rendered (abstention): only plain wordings
+    for _ in range(20):
+        q = render_question(PACK, "changing_facts/car_model", {"value": "X", **persona.safe_context()}, rng)
+        assert not q["describes"]
