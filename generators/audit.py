@@ -36,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-from memcurve.generators.audit_detect import message_detector_auc, shape_detector_auc, shape_features
+from memcurve.generators.audit_detect import auc, message_detector_auc, shape_detector_auc, shape_features
 from memcurve.generators.store import open_store, read_meta
 
 THRESHOLDS = {
@@ -222,6 +222,10 @@ def _detector_section(report: AuditReport, store: Store, train: Store | None) ->
             figures[f"messages ({speaker} turns only)"] = message_detector_auc(
                 ([m[4] for m in a], np.array([m[0] in tr_ev for m in a])),
                 ([m[4] for m in b], np.array([m[0] in te_ev for m in b])))
+    # the speaker alone (user turn or not), no words: the floor of any message detector when evidence is
+    # said by the user more often than messages are; reported, not thresholded
+    figures["speaker alone (no words)"] = auc(np.array([m[0] in te_ev for m in te]),
+                                              np.array([m[3] == "user" for m in te], dtype=float))
     figures["conversation shape"] = shape_detector_auc(_shape_rows(tr_msgs, tr_ev), _shape_rows(te_msgs, te_ev))
     q_train = train.questions if train else [q for q in store.questions if q["persona_id"] in _even(store)]
     q_test = store.questions if train else [q for q in store.questions if q["persona_id"] not in _even(store)]
