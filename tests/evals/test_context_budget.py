@@ -56,7 +56,11 @@ def test_every_solver_respects_the_budget(budget_logs):
     # at size 8 the history is larger than the budget: rag fills it with more than its default 5 rounds' worth
     rag = [s for s in log.samples if s.store["solver"] == "rag" and s.metadata["size"] == 8]
     assert max(len(s.store["retrieved_units"]) for s in rag) > 5
-    assert all(BUDGET * 0.6 < s.store["context_tokens"] for s in rag)
+    # rounds at real length are 150-400 tokens, so after FILL_PATIENCE rounds that no longer fit, up to about one
+    # round's worth can stay unused: most samples fill 60% of the budget, every one of them 40%
+    filled = [s.store["context_tokens"] for s in rag]
+    assert sum(BUDGET * 0.6 < t for t in filled) >= 0.75 * len(filled)
+    assert all(BUDGET * 0.4 < t for t in filled)
 
 
 def test_report_compares_solvers_at_the_same_budget(budget_logs, tmp_path):
