@@ -115,6 +115,25 @@ def load_samples(
     histories_per_size: the first N chains (by id) at each size; questions_per_history: the first N
     questions of each history, taken round-robin over categories so a cut keeps every category.
     """
+    return representative_order(sample_blocks(db, solvers=solvers, sizes=sizes, categories=categories,
+                                              histories_per_size=histories_per_size,
+                                              questions_per_history=questions_per_history))
+
+
+def sample_blocks(
+    db: str | Path,
+    *,
+    solvers: Sequence[str] = ("full_context",),
+    sizes: Sequence[int] | None = None,
+    categories: Sequence[str] | None = None,
+    histories_per_size: int | None = None,
+    questions_per_history: int | None = None,
+) -> list[tuple[str, str, list[Sample]]]:
+    """(history, solver, its samples in question order) for the same choice, histories by size then chain.
+
+    Flattened, this is the order before the lead samples move ahead: every history's questions back to back
+    (tests/benchmarks/bench_offline_model.py --order-cost measures what the leads cost against it).
+    """
     db = str(Path(db).resolve())
     rows = read_rows(db)
     rows = _filter(db, rows, sizes, categories)
@@ -137,7 +156,7 @@ def load_samples(
         questions = _round_robin(by_history[hid])[:questions_per_history]
         for solver in solvers:
             blocks.append((hid, solver, [_sample(db, solver, row, digest, source) for row in questions]))
-    return representative_order(blocks)
+    return blocks
 
 
 def representative_order(blocks: list[tuple[str, str, list[Sample]]]) -> list[Sample]:

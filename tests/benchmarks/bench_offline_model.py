@@ -2,6 +2,8 @@
 
     python tests/benchmarks/bench_offline_model.py [--history-tokens 3500] [--questions 5] [--n-threads N]
                                                    [--flash-attn] [--skip-accuracy]
+    MEMCURVE_EXTRA_BUFTS=off python tests/benchmarks/bench_offline_model.py --skip-accuracy   # buffer types forced off
+    python tests/benchmarks/bench_offline_model.py --order-cost [--order-solvers full_context] [--order-model M]
 
 Prints, for 5 questions that share one ~3.5K-token chat history (prompts built like memcurve's
 full_context solver: history first, question last, ending with "Answer:"):
@@ -11,18 +13,30 @@ full_context solver: history first, question last, ending with "Answer:"):
   - accuracy at two history lengths: a planted fact in a ~200-token history, and the same fact buried at the
     start of ~9K tokens of filler.
 The machine is shared, so the load average is printed next to the figures. The model is warmed up first
-so load time is not counted.
+so load time is not counted. The first line says whether llama.cpp's extra buffer types (CPU weight
+repacking; the AMX path where built) are on, and why (memcurve.evals.models.engine_guard;
+MEMCURVE_EXTRA_BUFTS=on|off forces them).
+
+--order-cost: what the `--limit`-friendly sample order costs the offline model. The default task's samples
+(generated default benchmark, the solvers given) run through inspect_ai.eval() twice, each in a fresh child
+process (a fresh engine and KV cache): in the task's order (lead samples first, evals.dataset) and in the
+order before it (every history's questions back to back, evals.dataset.sample_blocks). Prints, per order,
+prompt tokens evaluated and reused, wall and CPU seconds, and the difference.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
+import subprocess
 import sys
+import tempfile
 import time
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from inspect_ai.model import GenerateConfig, get_model
 
@@ -109,6 +123,7 @@ async def main(args: argparse.Namespace) -> None:
     n_ctx = with_reuse.api.n_ctx
     print(f"model {MODEL}  n_ctx {n_ctx}  threads {args.n_threads}  flash_attn {args.flash_attn}  "
           f"cpus {os.cpu_count()}  load avg {os.getloadavg()[0]:.1f}")
+    print(f"extra buffer types: {extra_bufts_line(with_reuse.api.engine)}")
     print(f"history: {history_tokens} tokens, {len(questions)} questions sharing it")
 
     # WITH first: its first question must read the history from scratch (no other run has cached it yet).
@@ -150,6 +165,77 @@ async def main(args: argparse.Namespace) -> None:
               f"e.g. {questions[0][0]!r} -> {outs[0].completion[:40]!r}")
 
 
+def extra_bufts_line(engine) -> str:
+    """Whether the loaded engine uses llama.cpp's extra buffer types, the guard's reason, and the CPU's AMX flags."""
+    import llama_cpp
+
+    from memcurve.evals.models import engine_guard as guard
+
+    platform = guard.current_platform(llama_cpp)
+    _, why = guard.use_extra_bufts(platform)
+    amx = sorted(platform.cpu_flags & guard.AMX_CPU_FLAGS) or "none"
+    avx512 = "avx512f" in platform.cpu_flags
+    return f"{'on' if engine.extra_bufts else 'off'} ({why}); CPU AMX flags {amx}, AVX-512 {avx512}"
+
+
+# -- --order-cost: the --limit-friendly sample order against the order before it -------------------------
+
+ORDER_CHILD = """
+import json, os, resource, sys, time
+import inspect_ai
+from inspect_ai.dataset import MemoryDataset
+from memcurve.convomem import convomem
+from memcurve.evals.dataset import sample_blocks
+
+order, solvers, model = sys.argv[1], sys.argv[2], sys.argv[3]
+os.environ["INSPECT_EVAL_MODEL"] = model  # the task takes the offline model only when none is named
+task = convomem(solvers=solvers)
+samples = list(task.dataset)
+if order == "blocks":
+    db = samples[0].metadata["db"]
+    samples = [s for _, _, block in sample_blocks(db, solvers=solvers.split(",")) for s in block]
+task.dataset = MemoryDataset(samples, name=task.dataset.name)
+started = time.perf_counter()
+[log] = inspect_ai.eval(task, model=model, display="none", log_dir="logs")
+wall = time.perf_counter() - started
+assert log.status == "success", log.error
+meta = [s.output.metadata or {} for s in log.samples if s.output]
+usage = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({"order": order, "samples": len(log.samples), "wall": wall, "cpu": usage.ru_utime + usage.ru_stime,
+                  "prompt": sum(m.get("prompt_tokens", 0) for m in meta),
+                  "evaluated": sum(m.get("prompt_tokens_evaluated", 0) for m in meta),
+                  "reused": sum(m.get("prompt_tokens_reused", 0) for m in meta),
+                  "eval_seconds": sum(m.get("prompt_eval_seconds", 0.0) for m in meta),
+                  "ids": [str(s.id) for s in log.samples][:3]}))
+"""
+
+
+def order_cost(solvers: str, model: str = MODEL) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        env = {**os.environ, "MEMCURVE_CACHE_DIR": str(Path(folder) / "cache"), "MEMCURVE_SUMMARY": "off"}
+        results = {}
+        for order in ("task", "blocks"):
+            load = os.getloadavg()[0]
+            run = subprocess.run([sys.executable, "-c", ORDER_CHILD, order, solvers, model], cwd=folder, env=env,
+                                 capture_output=True, text=True)
+            if run.returncode != 0:
+                raise SystemExit(f"order {order}: child failed\n{run.stderr[-3000:]}")
+            results[order] = json.loads(run.stdout.strip().splitlines()[-1])
+            results[order]["load"] = load
+    print(f"default benchmark, solvers {solvers}, {model}, one child process per order")
+    for order, label in (("task", "task order (leads first)"), ("blocks", "order before (blocks)")):
+        r = results[order]
+        print(f"{label:26s} {r['samples']} samples: prompt tokens {r['prompt']}, evaluated {r['evaluated']}, "
+              f"reused {r['reused']}; prompt eval {r['eval_seconds']:.1f} s; {r['wall']:.1f} s wall, "
+              f"{r['cpu']:.1f} s CPU (load at start {r['load']:.1f})")
+    new, old = results["task"], results["blocks"]
+    change = {key: f"{(new[key] / old[key] - 1) * 100:+.1f}%" if old[key] else "n/a"
+              for key in ("evaluated", "eval_seconds", "wall", "cpu")}
+    print(f"the task order costs {new['evaluated'] - old['evaluated']:+d} evaluated prompt tokens "
+          f"({change['evaluated']}), prompt eval {change['eval_seconds']}, wall {change['wall']}, CPU {change['cpu']}")
+    print(f"first samples: task order {new['ids']}; order before {old['ids']}")
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--history-tokens", type=int, default=3500)
@@ -157,5 +243,12 @@ if __name__ == "__main__":
     parser.add_argument("--n-threads", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--flash-attn", action="store_true")
     parser.add_argument("--skip-accuracy", action="store_true")
-    asyncio.run(main(parser.parse_args()))
+    parser.add_argument("--order-cost", action="store_true", help="the --limit-friendly order vs the order before")
+    parser.add_argument("--order-solvers", default="full_context")
+    parser.add_argument("--order-model", default=MODEL, help="--order-cost: the model (memcurve/smoke checks the script)")
+    parsed = parser.parse_args()
+    if parsed.order_cost:
+        order_cost(parsed.order_solvers, parsed.order_model)
+    else:
+        asyncio.run(main(parsed))
     sys.exit(0)
