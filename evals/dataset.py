@@ -19,6 +19,7 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from inspect_ai.dataset import Sample
 
@@ -101,23 +102,10 @@ def _text_source(db: str, size: int, mtime_ns: int) -> str:
     return "templates"  # generated without real-chat fillers or a writer
 
 
-def load_samples(
-    db: str | Path,
-    *,
-    solvers: Sequence[str] = ("full_context",),
-    sizes: Sequence[int] | None = None,
-    categories: Sequence[str] | None = None,
-    histories_per_size: int | None = None,
-    questions_per_history: int | None = None,
-) -> list[Sample]:
-    """Samples for `solvers` over the chosen sizes and categories (None = all in the benchmark).
-
-    histories_per_size: the first N chains (by id) at each size; questions_per_history: the first N
-    questions of each history, taken round-robin over categories so a cut keeps every category.
-    """
-    return representative_order(sample_blocks(db, solvers=solvers, sizes=sizes, categories=categories,
-                                              histories_per_size=histories_per_size,
-                                              questions_per_history=questions_per_history))
+def load_samples(db: str | Path, **choice: Any) -> list[Sample]:
+    """Samples for the solvers, sizes and categories `choice` names (see `sample_blocks`), in the order
+    of the module docstring: lead samples first, then every history's questions back to back."""
+    return representative_order(sample_blocks(db, **choice))
 
 
 def sample_blocks(
@@ -129,10 +117,13 @@ def sample_blocks(
     histories_per_size: int | None = None,
     questions_per_history: int | None = None,
 ) -> list[tuple[str, str, list[Sample]]]:
-    """(history, solver, its samples in question order) for the same choice, histories by size then chain.
+    """(history, solver, its samples in question order), histories by size then chain.
 
-    Flattened, this is the order before the lead samples move ahead: every history's questions back to back
-    (tests/benchmarks/bench_offline_model.py --order-cost measures what the leads cost against it).
+    sizes and categories: None = all in the benchmark; histories_per_size: the first N chains (by id) at
+    each size; questions_per_history: the first N questions of each history, taken round-robin over
+    categories so a cut keeps every category. Flattened, this is the order before the lead samples move
+    ahead, every history's questions back to back (tests/benchmarks/bench_offline_model.py --order-cost
+    measures what the leads cost against it).
     """
     db = str(Path(db).resolve())
     rows = read_rows(db)

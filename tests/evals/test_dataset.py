@@ -42,6 +42,20 @@ def test_leads_cover_every_solver_and_size_then_blocks_by_history_solver_questio
     assert len(ids) == len(set(ids)) == 12
 
 
+def test_blocks_are_the_order_before_the_leads(tiny_store):
+    """sample_blocks: the same samples, every history's questions back to back (history, then solver), which
+    the offline-model bench compares against the task's order."""
+    from memcurve.evals.dataset import sample_blocks
+
+    blocks = sample_blocks(tiny_store, solvers=["full_context", "rag"])
+    flat = [s.id for _, _, block in blocks for s in block]
+    assert [(hid, solver) for hid, solver, _ in blocks] == [
+        (h, solver) for h in ("p000-h00-n0001", "p000-h00-n0003") for solver in ("full_context", "rag")]
+    assert flat[:3] == [f"full_context:p000-h00-n0001:p000-q000{i}" for i in range(3)]
+    assert sorted(flat) == sorted(s.id for s in load_samples(tiny_store, solvers=["full_context", "rag"]))
+    assert flat != [s.id for s in load_samples(tiny_store, solvers=["full_context", "rag"])]
+
+
 def test_spread_order_puts_the_extremes_first():
     from memcurve.evals.dataset import spread_order
 
