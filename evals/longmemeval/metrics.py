@@ -31,7 +31,7 @@ from inspect_ai.scorer import Metric, SampleScore, Score, Scorer, Target, metric
 from inspect_ai.solver import TaskState
 
 from memcurve.evals.history import History, load_history
-from memcurve.evals.metrics import mean_metrics
+from memcurve.evals.metrics import NO_METRICS
 from memcurve.evals.scorers.retrieval import retrieval_scores
 from memcurve.generators.store import open_store
 from memcurve.evals.contract import SolverRecord
@@ -174,7 +174,7 @@ def sample_retrieval(units: Sequence[Sequence[str]], history: History, evidence_
     return out, why
 
 
-@scorer(metrics={"*": mean_metrics(groups=("solver",))})
+@scorer(metrics=NO_METRICS)  # per sample; the panel keeps the judge's official accuracy (evals.metrics)
 def longmemeval_retrieval(ks: Sequence[int] = RETRIEVAL_KS) -> Scorer:
     """LongMemEval's retrieval metrics at session and turn level from the solver's recorded ranking."""
     ks = tuple(int(k) for k in ks)
