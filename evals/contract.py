@@ -32,7 +32,8 @@ class SampleMeta(BaseModel):
     chain_id: str | None = None
     persona_id: str | None = None
     size: int
-    history_tokens: int | None = None
+    history_tokens: int | None = None  # measured with the store's meta.tokenizer
+    overlap_level: str | None = None  # high | medium | low | none (generators.overlap); None: older stores
     question_id: str
     category: str
     question_type: str | None = None

@@ -34,7 +34,7 @@ from memcurve.generators.store import content_hash, memcurve_version, open_store
 _ROWS_SQL = """
 SELECT h.history_id, h.chain_id, h.persona_id, h.size, h.tokens,
        q.question_id, q.category, q.question_type, q.text, q.answer, q.aliases, q.rubric,
-       q.answer_kind, q.asked_at, q.is_abstention, q.evidence_count,
+       q.answer_kind, q.asked_at, q.is_abstention, q.evidence_count, q.overlap_level,
        coalesce(list(e.message_id ORDER BY e.ordinal) FILTER (WHERE e.message_id IS NOT NULL), []) AS evidence_ids,
        coalesce(list(coalesce(m.conversation_id, '') ORDER BY e.ordinal) FILTER (WHERE e.message_id IS NOT NULL), [])
            AS evidence_conversation_ids
@@ -48,7 +48,7 @@ ORDER BY h.size, h.chain_id, h.history_id, q.question_id
 """
 _COLUMNS = ("history_id", "chain_id", "persona_id", "size", "history_tokens", "question_id", "category",
             "question_type", "text", "answer", "aliases", "rubric", "answer_kind", "asked_at", "is_abstention",
-            "evidence_count", "evidence_ids", "evidence_conversation_ids")
+            "evidence_count", "overlap_level", "evidence_ids", "evidence_conversation_ids")
 
 
 def read_rows(db: str | Path) -> list[dict]:
@@ -222,6 +222,7 @@ def _sample(db: str, solver: str, row: dict, digest: str, source: str) -> Sample
             category=row["category"], question_type=row["question_type"], answer_kind=row["answer_kind"],
             answer=row["answer"], aliases=list(row["aliases"]), rubric=row["rubric"] or "",
             is_abstention=bool(row["is_abstention"]), evidence_count=row["evidence_count"],
+            overlap_level=row["overlap_level"],
             evidence_ids=list(row["evidence_ids"]), evidence_conversation_ids=list(row["evidence_conversation_ids"]),
             asked_at=row["asked_at"].isoformat(), solver=solver,
         ).model_dump(),

@@ -9,7 +9,10 @@ Timeline: a persona has one slot per conversation of its largest history (M = ma
 hours with bursts and gaps; slot p holds the persona's filler p (shared by all its chains) or one chain's
 evidence conversation, which is filler p with its side exchange swapped for the planted exchange.
 Ids: p003 (persona), p003-c0042 (conversation; c0000..c<M-1> are the fillers by slot), p003-c0042-m07,
-p003-q0017, p003-f0005 (fact), p003-h02 (chain), p003-h02-n0030 (its history of 30 conversations).
+p003-q0017, p003-f0005 (fact), p003-h02 (chain), p003-h02-n0030 (its history of 30 conversations), or with
+sizes in tokens p003-h02-t0032000 (its history closest to 32,000 tokens; the timeline then holds as many
+fillers as come closest to the largest token size). Each question is worded on the overlap ladder
+(generators.ladder) from its own random stream.
 """
 
 from __future__ import annotations
@@ -20,13 +23,14 @@ from datetime import datetime, timedelta
 from memcurve.generators.categories import CATEGORIES
 from memcurve.generators.config import GenerationConfig
 from memcurve.generators.fillers import FillerMaker
+from memcurve.generators.ladder import forbidden_words, worded
 from memcurve.generators.histories import Shape, form_chains, layout_chain
 from memcurve.generators.personas import Persona, make_persona
 from memcurve.generators.planting.common import ChainState
 from memcurve.generators.planting.registry import PLANTERS
 from memcurve.generators.planting.vocab import words
-from memcurve.generators.emit import (Ids, clear_caches, emit_conversation, emit_facts, emit_facts_for_question, emit_histories,
-                                      emit_question)
+from memcurve.generators.emit import (Ids, clear_caches, draft_tokens, emit_conversation, emit_facts,
+                                      emit_facts_for_question, emit_histories, emit_question)
 from memcurve.generators.rows import RowBuffer
 from memcurve.generators.templating import Pack
 from memcurve.generators.timeline import DAY, MINUTE, asked_at, starts, waking
@@ -39,8 +43,11 @@ def build_persona(index: int, config: GenerationConfig, pack: Pack, maker: Fille
     rng = random.Random(f"memcurve:{config.seed}:{index}")
     persona = make_persona(index, rng)
     pid = persona.persona_id
-    slots_total = max(config.sizes)
     rows.add("personas", pid, persona.name, persona.attributes_json())
+    filler_rng = random.Random(f"memcurve:{config.seed}:{index}:fillers")
+    own = maker.for_persona(persona)
+    fillers = _make_fillers(config, own, filler_rng)
+    slots_total = len(fillers)
 
     shapes = _draw_shapes(config, rng, slots_total)
     chains = form_chains(shapes, config.questions_per_history, _caps(slots_total))
@@ -49,9 +56,7 @@ def build_persona(index: int, config: GenerationConfig, pack: Pack, maker: Fille
     window = starts(slots_total, start_day, rng)
     span_days = max(1.0, (window[-1] - window[0]) / DAY)
     ids = Ids(pid)
-    filler_rng = random.Random(f"memcurve:{config.seed}:{index}:fillers")
-    own = maker.for_persona(persona)
-    fillers = [own.make(filler_rng) for _ in range(slots_total)]
+    ladder_rng = random.Random(f"memcurve:{config.seed}:{index}:overlap")
     filler_ids: dict[int, str] = {}
     conv_tokens: dict[str, int] = {}
 
@@ -82,7 +87,7 @@ def build_persona(index: int, config: GenerationConfig, pack: Pack, maker: Fille
             qid = f"{pid}-q{question_no:04d}"
             question_no += 1
             qids.append(qid)
-            evidence, texts = [], []
+            evidence, texts, conversation, context = [], [], [], []
             for draft_conv, slot in zip(draft.conversations, slots):
                 cid = f"{pid}-c{next_conv:04d}"
                 next_conv += 1
@@ -91,6 +96,8 @@ def build_persona(index: int, config: GenerationConfig, pack: Pack, maker: Fille
                 emitted = emit_conversation(rows, pid, cid, conv, "evidence", window[slot], rng, conv_tokens)
                 evidence.append(emitted)
                 texts.append(conv.turns[conv.evidence_turn][1])
+                conversation.extend(text for _, text, _ in conv.turns)
+                context.extend(text for _, text, marked in draft_conv.turns if not marked)
             facts = emit_facts_for_question(rows, ids, pid, draft, evidence)
             asked = asked_at(window[-1], rng)
             if draft.valid_days:  # ask while the circumstance holds, if the timeline allows
@@ -98,12 +105,42 @@ def build_persona(index: int, config: GenerationConfig, pack: Pack, maker: Fille
                 if asked >= until > window[-1] + DAY:
                     asked = waking(window[-1] + DAY // 2 + rng.randint(0, (until - window[-1] - DAY) // MINUTE) * MINUTE,
                                    rng)
-            emit_question(rows, qid, pid, draft, evidence, facts, asked, texts)
+            level = config.overlap_levels[(question_no - 1) % len(config.overlap_levels)]
+            quoted = conversation or _shared_texts(fillers[layout.order[0]])  # in every history of the chain
+            text = worded(draft.text, level, texts, context, quoted, _unquotable(draft), ladder_rng)
+            emit_question(rows, qid, pid, draft, text, evidence, facts, asked, texts, conversation)
         for slot in range(slots_total):
             if slot not in slot_conv:
                 slot_conv[slot] = filler_at(slot)
-        emit_histories(rows, config.sizes, pid, chain_id, layout, slot_conv, qids, conv_tokens)
+        emit_histories(rows, config, pid, chain_id, layout, slot_conv, qids, conv_tokens)
     clear_caches()
+
+
+def _make_fillers(config: GenerationConfig, own, rng: random.Random) -> list:
+    """The persona's fillers, one per timeline slot: max(sizes) of them, or (sizes in tokens) as many as come
+    closest to the largest token size, and at least enough slots for any question's evidence."""
+    if config.size_unit == "conversations":
+        return [own.make(rng) for _ in range(max(config.sizes))]
+    target = max(config.sizes)
+    least = max([config.max_evidence] + [CATEGORIES[c].min_evidence for c in config.categories])
+    fillers, total, previous = [], 0, 0
+    while total < target or len(fillers) < least:
+        fillers.append(own.make(rng))
+        previous, total = total, total + draft_tokens(fillers[-1].draft())
+    if len(fillers) > least and target - previous < total - target:  # one fewer comes closer to the target
+        fillers.pop()
+    return fillers
+
+
+def _shared_texts(filler) -> list[str]:
+    """Message texts of a filler outside its side exchange: its evidence versions keep them too."""
+    return [text for at, segment in enumerate(filler.segments) if at != filler.side_at for _, text, _ in segment]
+
+
+def _unquotable(draft) -> set[str]:
+    """Words a quote must not hold: the answer's, the aliases', the rubric's, the events' and planted values'."""
+    values = [f.value for conv in draft.conversations for f in conv.facts]
+    return forbidden_words(draft.answer, draft.rubric, *draft.aliases, *draft.event_labels, *values)
 
 
 def _draw_shapes(config: GenerationConfig, rng: random.Random, largest: int) -> list[Shape]:

@@ -17,8 +17,10 @@ from dataclasses import dataclass
 from functools import cache
 
 from memcurve.generators.planting.vocab import structured, words
+from memcurve.generators.tokens import estimate_tokens
 
 LENGTHS = ("real", "short")
+MAX_REPLY_TOKENS = 400  # a long reply is 150-400 tokens
 KINDS = ("explain", "plan", "ideas", "steps", "troubleshoot", "compare", "draft", "checklist", "review")
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _NUMBER_WORDS = ("two", "three", "four", "five", "six", "seven")
@@ -155,8 +157,11 @@ class Composer:
         out = []
         for tip in tips:
             text = self.fill(rng, tip, item)
-            if rng.random() < elaborate:
-                text += " " + self.fill(rng, rng.choice(_ELABORATIONS), item)
+            share = elaborate  # above 1: always one elaboration, and a second one with the share beyond 1
+            for extra in rng.sample(_ELABORATIONS, 2 if share > 1 else 1):
+                if rng.random() < share:
+                    text += " " + self.fill(rng, extra, item)
+                share -= 1
             out.append(text)
         return out
 
@@ -166,17 +171,19 @@ class Composer:
                 tips = self._tips(rng, domain, item, 1 if rng.random() < 0.8 else 2, 0.1)
                 return " ".join(tips)
             opener = self.fill(rng, rng.choice(_OPENERS), item)
-            tips = self._tips(rng, domain, item, rng.randint(6, 9), 0.8)
+            tips = self._tips(rng, domain, item, rng.randint(6, 9), 1.5)
             closing = rng.choice(_CLOSINGS)
-            return "\n\n".join([opener, _body(rng, kind, item, tips, self.context), closing])
+            return _within(lambda kept: "\n\n".join([opener, _body(rng, kind, item, kept, self.context), closing]),
+                           tips)
         return self._unique(rng, make)
 
     def _followup_reply(self, rng: random.Random, domain: str, item: str, long: bool) -> str:
         def make() -> str:
-            tips = self._tips(rng, domain, item, rng.randint(4, 7) if long else 1, 0.8 if long else 0.2)
+            tips = self._tips(rng, domain, item, rng.randint(5, 8) if long else 1, 1.4 if long else 0.2)
             lead = rng.choice(_FOLLOWUP_OPENERS)
             if long:
-                return lead + "\n\n" + "\n".join(f"- {t}" for t in tips) + "\n\n" + rng.choice(_CLOSINGS)
+                closing = rng.choice(_CLOSINGS)
+                return _within(lambda kept: lead + "\n\n" + "\n".join(f"- {t}" for t in kept) + "\n\n" + closing, tips)
             return f"{lead} {tips[0]}"
         return self._unique(rng, make)
 
@@ -207,13 +214,22 @@ class Composer:
     def conversation(self, rng: random.Random) -> tuple[str, list[list[tuple[str, str, bool]]], int]:
         """(topic, segments, index of the side exchange among the segments)."""
         real = self.length == "real"
-        count = 1 if not real else rng.choices((1, 2, 3), weights=(48, 38, 14))[0]
+        count = 1 if not real else rng.choices((1, 2, 3), weights=(40, 42, 18))[0]
         picked = rng.sample(families(), count)
         segments = [self.segment(rng, fam, rng.randint(2, 5) if real else 1, long=real) for fam in picked]
         side_at = rng.randint(0, len(segments))
         segments.insert(side_at, self.side(rng, side_messages(rng)))
         topic = " + ".join(f"{d}/{k}" for d, k in picked)
         return topic, segments, side_at
+
+
+def _within(render, tips: list[str]) -> str:
+    """The reply rendered from as many of `tips` as keep it within MAX_REPLY_TOKENS (at least two)."""
+    while True:
+        text = render(tips)
+        if len(tips) <= 2 or estimate_tokens(text) <= MAX_REPLY_TOKENS:
+            return text
+        tips = tips[:-1]
 
 
 def side_messages(rng: random.Random) -> int:
@@ -242,3 +258,8 @@ def _body(rng: random.Random, kind: str, item: str, tips: list[str], context: di
                 + " ".join(tips[:2]) + f"\n\nLet me know what you think.\n\nBest,\n{context['first_name']}\n\n"
                 "A few notes on the draft: " + " ".join(tips[2:]))
     return " ".join(tips[: len(tips) // 2]) + "\n\n" + " ".join(tips[len(tips) // 2:])
+
+
+# Mean tokens of one composed conversation (generators.tokens), for estimates made before generating,
+# e.g. how many conversations a history of 128k tokens needs; generation itself measures every history.
+MEAN_CONVERSATION_TOKENS = {"real": 2000, "short": 150}

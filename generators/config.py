@@ -24,7 +24,8 @@ CONVOMEM_SIZES: tuple[int, ...] = (1, 2, 3, 4, 5, 6, 10, 20, 30, 50, 70, 100, 15
 class GenerationConfig:
     seed: int = 7
     personas: int = 4
-    sizes: tuple[int, ...] = CONVOMEM_SIZES
+    sizes: tuple[int, ...] = CONVOMEM_SIZES  # in size_unit: conversations, or tokens ("8k,32k,128k")
+    size_unit: str = "conversations"  # conversations | tokens (measured with generators.tokens.TOKENIZER)
     categories: tuple[str, ...] = GENERATED
     questions_per_category: int = 4  # per persona
     max_evidence: int = 6  # multi-evidence questions draw 1..max_evidence (within each category's range)
@@ -32,6 +33,7 @@ class GenerationConfig:
     templates: str | None = None  # a user template pack directory, layered over the built-in pack
     start_date: str = "2024-01-08"  # the first conversation day
     length: str = "real"  # real: assistant replies of 150-400 tokens; short: brief turns for fast offline demos
+    overlap_levels: tuple[str, ...] = ("high", "medium", "low")  # the ladder cycled over a persona's questions
     change_interval_days: tuple[int, int] = (60, 540)  # a changing fact keeps each value this many days
     fillers_from: tuple[str, ...] = ()  # real chat corpora (JSON/JSONL files or memcurve stores) for plain fillers
     writer: str | None = None  # an Inspect model that rewrites every conversation (off by default)
@@ -42,23 +44,61 @@ class GenerationConfig:
 
 
 def parse_sizes(value: str | list | tuple | int) -> tuple[int, ...]:
-    """Sizes from '1,2,10' or a list; each must be a whole number >= 1. Returned sorted, unique."""
-    items = value.split(",") if isinstance(value, str) else value if isinstance(value, (list, tuple)) else [value]
-    sizes = []
-    for item in items:
+    """Sizes in conversations from '1,2,10' or a list; each must be a whole number >= 1. Returned sorted, unique."""
+    unit, sizes = parse_size_spec(value)
+    if unit != "conversations":
+        raise ConfigError(f"invalid size {_items(value)[0]!r}: here sizes are whole numbers of conversations >= 1")
+    return sizes
+
+
+SIZE_UNITS = ("conversations", "tokens")
+_TOKEN_SUFFIX = {"k": 1_000, "m": 1_000_000}  # decimal, as context windows are usually quoted (128k, 1m)
+
+
+def parse_size_spec(value: str | list | tuple | int) -> tuple[str, tuple[int, ...]]:
+    """(unit, sizes) from '1,5,50' (conversations) or '8k,32k,1m' (tokens: k = 1,000, m = 1,000,000).
+
+    One unit per generation: curves are drawn on one axis, and a history's size in the other unit is still
+    stored (histories.size counts conversations, histories.tokens measures tokens either way).
+    """
+    sizes, units = [], set()
+    for item in _items(value):
         text = str(item).strip()
-        try:
-            if isinstance(item, (bool, float)):
-                raise ValueError
-            size = int(text)
-        except ValueError:
-            raise ConfigError(f"invalid size {text!r}: sizes are whole numbers of conversations >= 1") from None
-        if size <= 0:
-            raise ConfigError(f"invalid size {size}: sizes are whole numbers of conversations >= 1")
+        unit, size = _one_size(item, text)
+        units.add(unit)
+        if len(units) > 1:
+            raise ConfigError(f"invalid size {text!r}: sizes mix conversation counts and token sizes; give all "
+                              "in conversations (1,5,50) or all in tokens (8k,32k,1m)")
         sizes.append(size)
     if not sizes:
         raise ConfigError("no sizes given")
-    return tuple(sorted(set(sizes)))
+    return units.pop(), tuple(sorted(set(sizes)))
+
+
+def _items(value) -> list:
+    return value.split(",") if isinstance(value, str) else list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def _one_size(item, text: str) -> tuple[str, int]:
+    suffix = text[-1:].lower()
+    if suffix in _TOKEN_SUFFIX and not isinstance(item, (bool, int, float)):
+        try:
+            tokens = float(text[:-1])
+        except ValueError:
+            tokens = float("nan")
+        if not tokens == tokens or tokens * _TOKEN_SUFFIX[suffix] < 1 or tokens == float("inf"):
+            raise ConfigError(f"invalid size {text!r}: token sizes are a positive number with k or m, e.g. 8k, 1.5m")
+        return "tokens", round(tokens * _TOKEN_SUFFIX[suffix])
+    try:
+        if isinstance(item, (bool, float)):
+            raise ValueError
+        size = int(text)
+    except ValueError:
+        raise ConfigError(f"invalid size {text!r}: sizes are whole numbers of conversations >= 1 or token "
+                          "sizes such as 8k, 1m") from None
+    if size <= 0:
+        raise ConfigError(f"invalid size {size}: sizes are whole numbers of conversations >= 1")
+    return "conversations", size
 
 
 _INT_FIELDS = ("seed", "personas", "questions_per_category", "max_evidence", "questions_per_history",
@@ -82,7 +122,10 @@ def build_config(values: dict[str, Any]) -> GenerationConfig:
     if "max_evidence" in out and not 1 <= out["max_evidence"] <= 6:
         raise ConfigError(f"invalid max_evidence {out['max_evidence']}: must be 1 to 6")
     if values.get("sizes") is not None:
-        out["sizes"] = parse_sizes(values["sizes"])
+        out["size_unit"], out["sizes"] = parse_size_spec(values["sizes"])
+    if values.get("size_unit") is not None and values["size_unit"] != out.get("size_unit", "conversations"):
+        raise ConfigError(f"invalid size_unit {values['size_unit']!r}: the unit follows the sizes "
+                          "(1,5,50 are conversations; 8k,1m are tokens)")
     if values.get("categories") is not None:
         categories = values["categories"]
         if not isinstance(categories, (str, list)) or not all(isinstance(c, str) for c in categories):
@@ -109,6 +152,8 @@ def build_config(values: dict[str, Any]) -> GenerationConfig:
         if values["length"] not in LENGTHS:
             raise ConfigError(f"invalid length {values['length']!r}: expected one of {', '.join(LENGTHS)}")
         out["length"] = str(values["length"])
+    if values.get("overlap_levels") is not None:
+        out["overlap_levels"] = parse_levels(values["overlap_levels"])
     if values.get("change_interval_days") is not None:
         out["change_interval_days"] = parse_interval(values["change_interval_days"])
     if values.get("fillers_from") is not None:
@@ -141,6 +186,19 @@ def parse_sources(value) -> tuple[str, ...]:
         if not Path(path).is_file():
             raise ConfigError(f"fillers_from: {path} is not a file")
     return paths
+
+
+def parse_levels(value) -> tuple[str, ...]:
+    """'high,medium,low' or a list: the overlap levels questions are worded at, cycled (generators.ladder)."""
+    from memcurve.generators.overlap import LEVELS
+
+    levels = tuple(str(i).strip() for i in _items(value) if str(i).strip())
+    for level in levels:
+        if level not in LEVELS:
+            raise ConfigError(f"invalid overlap level {level!r}: expected some of {', '.join(LEVELS)}")
+    if not levels:
+        raise ConfigError(f"invalid overlap_levels {value!r}: expected some of high, medium, low")
+    return tuple(dict.fromkeys(levels))
 
 
 def parse_interval(value) -> tuple[int, int]:

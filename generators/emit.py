@@ -4,19 +4,41 @@ writer of generator and importers, typed by generators.schema).
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from datetime import timedelta
 
-from memcurve.generators.overlap import word_overlap
+from memcurve.generators.overlap import content_words, overlap_level, overlaps
 from memcurve.generators.planting import temporal as temporal_planter
 from memcurve.generators.temporal import compute
 from memcurve.generators.timeline import DAY, EPOCH, MINUTE
 from memcurve.generators.tokens import estimate_tokens
 
 _TOKENS: dict[str, int] = {}  # token estimates by text, cleared after each persona (memory stays bounded)
+_WORDS: dict[str, frozenset[str]] = {}  # content words by text, likewise
 
 
 def clear_caches() -> None:
     _TOKENS.clear()
+    _WORDS.clear()
+
+
+def _words(text: str) -> frozenset[str]:
+    found = _WORDS.get(text)
+    if found is None:
+        found = _WORDS[text] = frozenset(content_words(text))
+    return found
+
+
+def text_tokens(text: str) -> int:
+    """Tokens of a message text (cached: evidence conversations reuse their filler's texts)."""
+    n = _TOKENS.get(text)
+    if n is None:
+        n = _TOKENS[text] = estimate_tokens(text)
+    return n
+
+
+def draft_tokens(draft) -> int:
+    return sum(text_tokens(text) for _, text, _ in draft.turns)
 
 
 class Ids:
@@ -41,9 +63,7 @@ def emit_conversation(rows, pid, cid, draft, kind, start, rng, conv_tokens) -> t
     count = len(turns)
     times, tokens, evidence = [], [], ("", 0)
     for pos, (_, text, is_evidence) in enumerate(turns):
-        n = _TOKENS.get(text)
-        if n is None:
-            n = _TOKENS[text] = estimate_tokens(text)  # evidence conversations reuse their filler's texts
+        n = text_tokens(text)
         tokens.append(n)
         times.append(t)
         if is_evidence:
@@ -86,15 +106,17 @@ def emit_facts_for_question(rows, ids, pid, draft, evidence) -> list[tuple[str, 
     return [(fid, t) for fid, t, _ in planted]
 
 
-def emit_question(rows, qid, pid, draft, evidence, facts, asked_at, evidence_texts) -> None:
+def emit_question(rows, qid, pid, draft, text, evidence, facts, asked_at, evidence_texts, conversation_texts) -> None:
+    """The question row (worded as `text`) with its measured overlaps and their level, and its evidence rows."""
     answer, aliases = draft.answer, list(draft.aliases)
     if draft.temporal_kind:
         events = [(EPOCH + timedelta(microseconds=t), label) for (_, t), label in zip(facts, draft.event_labels)]
         answer = compute(draft.temporal_kind, events, EPOCH + timedelta(microseconds=asked_at))
         aliases = aliases or temporal_planter.answer_aliases(draft.temporal_kind, answer, draft.event_labels)
-    rows.add("questions", qid, pid, draft.category, draft.question_type, draft.text, answer, aliases, draft.rubric,
-             draft.answer_kind, draft.slot, asked_at, draft.is_abstention, len(evidence),
-             word_overlap(draft.text, evidence_texts))
+    message, conversation = overlaps(text, map(_words, evidence_texts), map(_words, conversation_texts))
+    rows.add("questions", qid, pid, draft.category, draft.question_type, text, answer, aliases, draft.rubric,
+             draft.answer_kind, draft.slot, asked_at, draft.is_abstention, len(evidence), message, conversation,
+             overlap_level(message, conversation, len(evidence)))
     ev = rows["evidence"]
     for ordinal, (mid, _) in enumerate(evidence):
         ev["question_id"].append(qid)
@@ -102,20 +124,35 @@ def emit_question(rows, qid, pid, draft, evidence, facts, asked_at, evidence_tex
         ev["ordinal"].append(ordinal)
 
 
-def emit_histories(rows, sizes, pid, chain_id, layout, slot_conv, qids, conv_tokens) -> None:
+def emit_histories(rows, config, pid, chain_id, layout, slot_conv, qids, conv_tokens) -> None:
+    """The chain's histories: the first `size` entries of its order, or (sizes in tokens) the prefix whose
+    measured tokens come closest to each token size; the largest token size takes the whole timeline."""
     hc, hq = rows["history_conversations"], rows["history_questions"]
     prefix_tokens = [0]
     for slot in layout.order:
         prefix_tokens.append(prefix_tokens[-1] + conv_tokens[slot_conv[slot]])
-    for size in sizes:
+    for size, target, hid in _history_sizes(config, chain_id, prefix_tokens):
         asked = [q for q, entry in zip(qids, layout.entry) if entry <= size]
         if not asked:
             continue
-        hid = f"{chain_id}-n{size:04d}"
         convs = [slot_conv[slot] for slot in sorted(layout.order[:size])]
-        rows.add("histories", hid, pid, chain_id, size, prefix_tokens[size])
+        rows.add("histories", hid, pid, chain_id, size, prefix_tokens[size], target)
         hc["history_id"].extend([hid] * len(convs))
         hc["position"].extend(range(len(convs)))
         hc["conversation_id"].extend(convs)
         hq["history_id"].extend([hid] * len(asked))
         hq["question_id"].extend(asked)
+
+
+def _history_sizes(config, chain_id: str, prefix_tokens: list[int]) -> list[tuple[int, int | None, str]]:
+    """(conversations, token size asked for or None, history id) per size of the config."""
+    if config.size_unit == "conversations":
+        return [(size, None, f"{chain_id}-n{size:04d}") for size in config.sizes]
+    largest = len(prefix_tokens) - 1
+    out = []
+    for target in config.sizes:
+        at = bisect_left(prefix_tokens, target, 1)  # first prefix reaching the target
+        size = largest if target == config.sizes[-1] or at > largest else \
+            at - 1 if at > 1 and target - prefix_tokens[at - 1] < prefix_tokens[at] - target else at
+        out.append((size, target, f"{chain_id}-t{target:07d}"))
+    return out

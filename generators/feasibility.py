@@ -14,6 +14,7 @@ from memcurve.errors import ConfigError
 
 MAX_PERSONAS = 100_000
 MAX_SIZE = 2_000  # conversations in one history
+MAX_TOKEN_SIZE = 4_000_000  # tokens in one history (about MAX_SIZE conversations at real length)
 MAX_QUESTIONS_PER_CATEGORY = 1_000  # per persona
 MAX_QUESTIONS_PER_HISTORY = 1_000
 MAX_CONVERSATIONS = 5_000_000  # estimated for the whole benchmark: tens of GB of DuckDB beyond this
@@ -30,7 +31,11 @@ def check_scale(config) -> None:
         if value > limit:
             raise ConfigError(f"invalid {name} {value}: at most {limit:,}")
     largest = max(config.sizes)
-    if largest > MAX_SIZE:
+    if config.size_unit == "tokens":
+        if largest > MAX_TOKEN_SIZE:
+            raise ConfigError(f"invalid size {largest:,} tokens: histories hold at most {MAX_TOKEN_SIZE:,} tokens")
+        largest = conversations_for_tokens(largest, config.length)
+    elif largest > MAX_SIZE:
         raise ConfigError(f"invalid size {largest}: histories hold at most {MAX_SIZE:,} conversations")
     per_persona = largest + len(config.categories) * config.questions_per_category * MEAN_EVIDENCE
     estimate = config.personas * per_persona
@@ -42,6 +47,13 @@ def check_scale(config) -> None:
     if not EARLIEST_START <= start <= LATEST_START:
         raise ConfigError(f"invalid start_date {config.start_date}: must be between {EARLIEST_START} and "
                           f"{LATEST_START}")
+
+
+def conversations_for_tokens(tokens: int, length: str) -> int:
+    """About how many conversations hold `tokens` (for estimates only: generation measures every history)."""
+    from memcurve.generators.compose import MEAN_CONVERSATION_TOKENS
+
+    return max(1, round(tokens / MEAN_CONVERSATION_TOKENS[length]))
 
 
 def check_workers(workers: int | None) -> None:

@@ -32,3 +32,41 @@ def word_overlap(question: str, evidence: Iterable[str]) -> float:
     for text in evidence:
         seen |= content_words(text)
     return round(len(words & seen) / len(words), 4)
+
+
+# The overlap ladder (NoLiMa, Modarressi et al. 2025: accuracy falls as a question shares fewer words with its
+# needle). A question's level is a band of its two measured overlaps: with its evidence messages (m) and
+# with its whole evidence conversations (c >= m, the messages being part of them).
+LEVELS = ("high", "medium", "low")  # what the generator aims at; "none": a question without evidence
+HIGH_MESSAGE = 0.5  # m at or above: the question repeats the evidence message's own words
+LOW_CONVERSATION = 0.34  # c below: at most a third of the question's words occur in the evidence conversation
+
+
+def overlap_level(message: float, conversation: float, evidence_count: int) -> str:
+    """The band of a question's measured overlaps: high, medium (the conversation's words, not the
+    message's), low, or none (nothing to overlap with: abstention and other evidence-free questions)."""
+    if evidence_count == 0:
+        return "none"
+    if message >= HIGH_MESSAGE:
+        return "high"
+    return "low" if conversation < LOW_CONVERSATION else "medium"
+
+
+def overlaps(question: str, evidence_words: Iterable[set[str]], conversation_words: Iterable[set[str]]
+             ) -> tuple[float, float]:
+    """(overlap with the evidence messages, with the whole evidence conversations), from the content words of
+    each message (the generator passes cached sets: a filler's messages recur in many evidence conversations)."""
+    words = content_words(question)
+    if not words:
+        return 0.0, 0.0
+    message: set[str] = set().union(*evidence_words)
+    conversation = message.union(*conversation_words)
+    return round(len(words & message) / len(words), 4), round(len(words & conversation) / len(words), 4)
+
+
+def question_overlap(question: str, evidence_texts: Iterable[str], conversation_texts: Iterable[str]
+                     ) -> tuple[float, float, str]:
+    """The three stored overlap columns of a question: word_overlap, conversation_overlap, overlap_level."""
+    evidence = [content_words(t) for t in evidence_texts]
+    message, conversation = overlaps(question, evidence, map(content_words, conversation_texts))
+    return message, conversation, overlap_level(message, conversation, len(evidence))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-SCHEMA_VERSION = 2  # 2: conversation_sources (real-chat provenance)
+SCHEMA_VERSION = 3  # 2: conversation_sources (real-chat provenance); 3: token sizes, overlap ladder
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,10 @@ _DECLARED = (
            Column("is_abstention", "BOOLEAN NOT NULL", pa.bool_()),
            Column("evidence_count", _INT, _I),
            Column("word_overlap", "DOUBLE NOT NULL", pa.float64(),
-                  "content-word overlap of question and evidence, 0..1")),
+                  "content-word overlap of question and evidence messages, 0..1 (generators.overlap)"),
+           Column("conversation_overlap", "DOUBLE NOT NULL", pa.float64(),
+                  "the same against the whole evidence conversations (>= word_overlap)"),
+           Column("overlap_level", _TEXT, _S, "high | medium | low | none: the band of the two overlaps")),
     _table("evidence", ("question_id", "message_id"),
            Column("question_id", _TEXT, _S),
            Column("message_id", _TEXT, _S),
@@ -112,7 +115,9 @@ _DECLARED = (
            Column("persona_id", _TEXT, _S),
            Column("chain_id", _TEXT, _S, "p003-h02: histories of one chain are nested by size"),
            Column("size", _INT, _I, "number of conversations"),
-           Column("tokens", _INT, _I, "sum of message token estimates")),
+           Column("tokens", _INT, _I, "sum of the messages' tokens, counted by meta.tokenizer"),
+           Column("target_tokens", "INTEGER", _I,
+                  "the size asked for in tokens (generate --sizes 8k,1m); NULL when sizes count conversations")),
     _table("history_conversations", ("history_id", "position"),
            Column("history_id", _TEXT, _S),
            Column("position", _INT, _I, "chronological order inside the history"),

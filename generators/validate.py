@@ -18,6 +18,7 @@ ids; history checks report history ids. The checks:
                          before it expired: no stale rubric
 - abstention_unplanted   abstention questions: the user never had a facts row for the asked slot
 - temporal_recomputed    temporal answers equal generators.temporal.compute over the stored timestamps
+- overlap_recorded       each question's word_overlap, conversation_overlap and overlap_level match its texts
 - no_duplicate_conversation   no conversation appears twice in a history
 - no_duplicate_text      not for imported data: no message text and no conversation text occurs twice in a history
 - history_order          conversations start strictly later along each history, size equals the rows, the
@@ -40,6 +41,7 @@ from pathlib import Path
 import duckdb
 
 from memcurve.generators import temporal
+from memcurve.generators.overlap_store import measured_overlaps, overlap_problem
 from memcurve.generators.store import open_store, read_meta
 
 FACT_CATEGORIES = ("user_facts", "assistant_facts", "changing_facts")
@@ -468,6 +470,18 @@ def check_temporal_recomputed(con, ctx) -> CheckSpec | str:
     return len(questions), "questions", failures
 
 
+def check_overlap_recorded(con, ctx) -> CheckSpec:
+    """word_overlap, conversation_overlap and overlap_level equal what generators.overlap measures on the stored
+    texts, so a split of results by overlap level is a split by what the texts share."""
+    failures, checked = [], 0
+    for qid, recorded, measured in measured_overlaps(con):
+        checked += 1
+        problem = overlap_problem(recorded, measured)
+        if problem:
+            failures.append((qid, problem))
+    return checked, "questions", failures
+
+
 def check_no_duplicate_conversation(con, ctx) -> CheckSpec:
     sql = """
         SELECT history_id AS id, 'conversation ' || conversation_id || ' appears ' || count(*) || ' times' AS reason
@@ -574,6 +588,7 @@ CHECKS: list[tuple[str, Callable]] = [
     ("expiry_respected", check_expiry_respected),
     ("abstention_unplanted", check_abstention_unplanted),
     ("temporal_recomputed", check_temporal_recomputed),
+    ("overlap_recorded", check_overlap_recorded),
     ("no_duplicate_conversation", check_no_duplicate_conversation),
     ("no_duplicate_text", check_no_duplicate_text),
     ("history_order", check_history_order),

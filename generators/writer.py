@@ -30,6 +30,7 @@ import duckdb
 from memcurve.errors import ConfigError
 from memcurve.generators.filler_screen import ValueMatcher
 from memcurve.generators.tokens import estimate_tokens
+from memcurve.generators.overlap_store import refresh_overlaps
 from memcurve.generators.retext import message_stem, refresh_history_tokens, replace_messages
 
 TAG = re.compile(r"^\[E(\d+)\]\s*")
@@ -217,6 +218,7 @@ def rewrite_store(con: duckdb.DuckDBPyConnection, settings: WriterSettings, forb
         counts["retried"] += outcome.attempts > 1
         _apply(con, by_id[outcome.conversation_id], outcome.turns)
     refresh_history_tokens(con)
+    refresh_overlaps(con)  # questions quote and share words with the rewritten evidence
     return {
         "model": settings.model if isinstance(settings.model, str) else str(settings.model),
         "conversations": len(jobs), "rewritten": counts["rewritten"], "retried": counts["retried"],

@@ -24,7 +24,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     check_workers(args.workers)
     values = load_config_file(args.config) if args.config else {}
     for name in ("seed", "personas", "sizes", "categories", "questions_per_category", "max_evidence",
-                 "questions_per_history", "templates", "start_date", "length", "change_interval_days",
+                 "questions_per_history", "templates", "start_date", "length", "change_interval_days", "overlap_levels",
                  "fillers_from", "writer", "writer_attempts"):
         value = getattr(args, name)
         if value is not None:
@@ -138,7 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--out", required=True, help="the .duckdb file to write")
     gen.add_argument("--seed", type=int)
     gen.add_argument("--personas", type=int)
-    gen.add_argument("--sizes", help="history sizes in conversations, e.g. 1,2,3,10,30 (default: ConvoMem's grid)")
+    gen.add_argument("--sizes", help="history sizes in conversations, e.g. 1,2,3,10,30 (default: ConvoMem's grid), "
+                                     "or in tokens, e.g. 8k,32k,128k,512k,1m (not both)")
     gen.add_argument("--categories", help="comma-separated categories (default: all)")
     gen.add_argument("--questions-per-category", dest="questions_per_category", type=int)
     gen.add_argument("--max-evidence", dest="max_evidence", type=int, help="most evidence messages per question (1-6)")
@@ -148,6 +149,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="real: assistant replies of 150-400 tokens (default); short: brief turns for fast demos")
     gen.add_argument("--change-interval-days", dest="change_interval_days",
                      help="LOW,HIGH days a changing fact keeps one value (default 60,540)")
+    gen.add_argument("--overlap-levels", dest="overlap_levels",
+                     help="question wordings on the overlap ladder, cycled: some of high,medium,low (default all)")
     gen.add_argument("--templates", help="a user template pack directory, layered over the built-in pack")
     gen.add_argument("--fillers-from", dest="fillers_from",
                      help="real chats for the plain fillers: comma-separated JSON/JSONL files (OpenAI messages, "

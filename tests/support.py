@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from memcurve.generators.store import atomic_store, insert_rows, write_meta
+from memcurve.generators.overlap import question_overlap
 from memcurve.generators.tokens import estimate_tokens
 
 ABSTAIN = "There is no information in prior conversations to answer this question."
@@ -31,6 +32,15 @@ TINY_CONVERSATIONS = {
 }
 TINY_START = datetime(2024, 1, 8, 9, 0)
 TINY_ASKED_AT = datetime(2024, 1, 20, 12, 0)
+
+
+def _tiny_overlaps(questions: list[str]) -> dict[str, list]:
+    """The overlap columns of questions whose evidence is p000-c0001's first message, as generators.overlap
+    measures them (validate checks they match the texts)."""
+    turns = [text for _, text in TINY_CONVERSATIONS["p000-c0001"][3]]
+    measured = [question_overlap(q, turns[:1], turns) for q in questions]
+    return {name: [m[i] for m in measured]
+            for i, name in enumerate(("word_overlap", "conversation_overlap", "overlap_level"))}
 
 
 def build_tiny_store(path: str | Path) -> Path:
@@ -74,7 +84,8 @@ def build_tiny_store(path: str | Path) -> Path:
             "asked_at": [TINY_ASKED_AT] * 3,
             "is_abstention": [False, True, False],
             "evidence_count": [1, 1, 1],
-            "word_overlap": [0.0, 0.0, 0.2],
+            **_tiny_overlaps(["What's my pup called again?", "What's my cat's name?",
+                              "What day of the week did my dog wreck my shoes?"]),
         })
         insert_rows(con, "evidence", {
             "question_id": ["p000-q0000", "p000-q0001", "p000-q0002"],

@@ -27,7 +27,7 @@ from memcurve.errors import MemcurveError
 
 METADATA_COLUMNS = (
     "history_id", "chain_id", "persona_id", "size", "history_tokens", "question_id", "category",
-    "question_type", "evidence_count", "is_abstention", "text_source",
+    "question_type", "evidence_count", "is_abstention", "text_source", "overlap_level",
 )
 STORE_COLUMNS = ("k", "unit", "context_tokens", "truncated", "dropped_conversations", "context_budget",
                  "ingest_tokens", "ingest_seconds")  # SolverRecord fields

@@ -19,7 +19,7 @@ from typing import Any
 import duckdb
 
 from memcurve.errors import InputFormatError
-from memcurve.generators.overlap import word_overlap  # noqa: F401  (the generator's definition, shared)
+from memcurve.generators.overlap import question_overlap, word_overlap  # noqa: F401  (the generator's, shared)
 from memcurve.generators.rows import RowBuffer
 from memcurve.generators.store import created_at, write_meta
 from memcurve.generators.tokens import estimate_tokens

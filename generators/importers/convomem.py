@@ -53,7 +53,7 @@ from memcurve.generators.importers.common import (
     prepare_connection,
     scalar_text,
     summary_text,
-    word_overlap,
+    question_overlap,
     write_import_meta,
 )
 from memcurve.generators.importers.json_reader import BoundedReader, load_document, open_json, stream_items
@@ -320,7 +320,7 @@ def _write_history(state: _Import, where: Where, field_name: str, key: str, pers
             tokens += rows.message(message_id, conversation_id, m, speaker, text, started + m * TURN_STEP)
             group.append(Candidate(message_id, speaker, text))
         history.candidates.append(group)
-    rows.add("histories", history.history_id, persona_id, key, len(conversations), tokens)
+    rows.add("histories", history.history_id, persona_id, key, len(conversations), tokens, None)
     return history
 
 
@@ -359,11 +359,13 @@ def _write_question(state: _Import, where: Where, file: Path, question_id: str, 
     for ordinal, message_id in enumerate(ordered):
         rows.add("evidence", question_id, message_id, ordinal)
     evidence_texts = [history.index[m][1].text for m in ordered]
+    conversation_texts = [c.text for group in history.candidates if any(c.message_id in found for c in group)
+                          for c in group]
     rubric = answer if category in RUBRIC_CATEGORIES else None
     kind = "abstention" if category == "abstention" else "rubric" if rubric else answer_kind(answer)
     rows.add("questions", question_id, persona_id, category, question_type, question, answer, [], rubric, kind,
              None, history.asked_at, category == "abstention", len(ordered),
-             word_overlap(question, evidence_texts))
+             *question_overlap(question, evidence_texts, conversation_texts))
     rows.add("history_questions", history.history_id, question_id)
 
 

@@ -36,7 +36,7 @@ from memcurve.generators.importers.common import (
     prepare_connection,
     scalar_text,
     summary_text,
-    word_overlap,
+    question_overlap,
     write_import_meta,
 )
 from memcurve.generators.importers.corrections import Corrections
@@ -163,7 +163,7 @@ def _add_sample(rows: Rows, name: str, index: int, sample: Any, faults: FaultLog
         if corrections is not None:
             qa = corrections.correct(f"locomo_{index}_qa{j}", f"{sample_id}:q{j:03d}", qa)
         _add_question(rows, where, sample_id, persona_id, history_id, j, qa, by_dia, asked_at, faults)
-    rows.add("histories", history_id, persona_id, persona_id, len(sessions), total_tokens)
+    rows.add("histories", history_id, persona_id, persona_id, len(sessions), total_tokens, None)
     return sample_id
 
 
@@ -209,10 +209,13 @@ def _add_question(rows: Rows, where: Where, sample_id: str, persona_id: str, his
             else:
                 faults.note(FAULT_UNRESOLVED, f"{question_id}: evidence {entry!r}: no turn D{s}:{t}")
     ordered = sorted(found.items(), key=lambda item: item[1][0])
+    sessions_of = {s for s, t in by_dia if by_dia[(s, t)][1] in found}
     for ordinal, (message_id, _) in enumerate(ordered):
         rows.add("evidence", question_id, message_id, ordinal)
     rows.add("questions", question_id, persona_id, category, f"locomo/{code}-{label}", question, answer, [], rubric,
-             kind, None, asked_at, code == 5, len(ordered), word_overlap(question, (t for _, (_, t) in ordered)))
+             kind, None, asked_at, code == 5, len(ordered),
+             *question_overlap(question, [t for _, (_, t) in ordered],
+                               [text for (s, _), (_, _, text) in by_dia.items() if s in sessions_of]))
     rows.add("history_questions", history_id, question_id)
 
 

@@ -41,7 +41,7 @@ from memcurve.generators.importers.common import (
     prepare_connection,
     scalar_text,
     summary_text,
-    word_overlap,
+    question_overlap,
     write_import_meta,
 )
 from memcurve.generators.importers.corrections import Corrections
@@ -145,6 +145,7 @@ def _add_instance(rows: Rows, name: str, index: int, inst: Any, faults: FaultLog
     used: Counter = Counter()
     by_content: dict[str, str] = {}  # content digest -> the first session id with it
     total_tokens = 0
+    session_texts: dict[str, list[str]] = {}  # conversation id -> its message texts (for conversation overlap)
     order = sorted(range(len(session_ids)), key=lambda k: (started[k], k))
     for k in order:
         if k in dropped:
@@ -171,6 +172,7 @@ def _add_instance(rows: Rows, name: str, index: int, inst: Any, faults: FaultLog
                 raise where.error(f"{path}role", f"is {role!r}; valid: {', '.join(SPEAKERS)}")
             content = where.get(turn, "content", str, path=path)
             message_id = f"{conversation_id}:{t}"
+            session_texts.setdefault(conversation_id, []).append(content)
             total_tokens += rows.message(message_id, conversation_id, t, role, content, started[k] + t * TURN_STEP)
             if turn.get("has_answer") is True:
                 marked.append((message_id, content))
@@ -195,8 +197,10 @@ def _add_instance(rows: Rows, name: str, index: int, inst: Any, faults: FaultLog
     preference = qtype == "single-session-preference" and not abstention
     kind = "abstention" if abstention else "rubric" if preference else answer_kind(answer)
     rows.add("questions", qid, persona_id, category, qtype, question, answer, [], answer if preference else None,
-             kind, None, asked_at, abstention, len(evidence), word_overlap(question, (t for _, t in evidence)))
-    rows.add("histories", history_id, persona_id, persona_id, size, total_tokens)
+             kind, None, asked_at, abstention, len(evidence),
+             *question_overlap(question, [t for _, t in evidence],
+                               [t for m, _ in evidence for t in session_texts[m.rsplit(":", 1)[0]]]))
+    rows.add("histories", history_id, persona_id, persona_id, size, total_tokens, None)
     rows.add("history_questions", history_id, qid)
     return qid
 

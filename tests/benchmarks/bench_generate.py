@@ -2,7 +2,7 @@
 
 ConvoMem has about 75,000 questions over all categories, 1 to 6 evidence messages and histories of
 1..300 conversations on its size grid. Here: 50 personas x 8 categories x 188 questions = 75,200
-questions, 40 questions per history chain, at real length (about 1,400 tokens a conversation, 400k+ per
+questions, 40 questions per history chain, at real length (about 2,000 tokens a conversation, about 600k per
 300-conversation history). Target on a 2-core machine: at most 3 minutes and 4 GiB.
 
     python tests/benchmarks/bench_generate.py [--personas 50] [--questions-per-category 188] [--profile]

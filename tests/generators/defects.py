@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 
+from memcurve.generators.overlap import question_overlap
 from memcurve.generators.store import atomic_store, insert_rows, write_meta
 from memcurve.generators.tokens import estimate_tokens
 
@@ -97,12 +98,14 @@ def build_rich_store(path: str | Path) -> Path:
     facts["superseded_by"][0] = "p000-f0004"
     questions = {k: [] for k in ("question_id", "persona_id", "category", "question_type", "text", "answer",
                                  "aliases", "rubric", "answer_kind", "slot", "asked_at", "is_abstention",
-                                 "evidence_count", "word_overlap")}
+                                 "evidence_count", "word_overlap", "conversation_overlap", "overlap_level")}
     evidence = {"question_id": [], "message_id": [], "ordinal": []}
     for qid, (cat, qtype, text, answer, aliases, slot, ev) in QUESTIONS.items():
         kind = "abstention" if cat == "abstention" else "number" if cat == "temporal" else "text"
+        evidence_texts = [_CONVERSATIONS[n][3][1 if qid == "p000-q0001" else 0][1] for n in ev]
+        conversation_texts = [t for n in ev for _, t in _CONVERSATIONS[n][3]]
         row = (qid, "p000", cat, qtype, text, answer, aliases, None, kind, slot, ASKED_AT, cat == "abstention",
-               len(ev), 0.1)
+               len(ev), *question_overlap(text, evidence_texts, conversation_texts))
         for col, val in zip(questions, row):
             questions[col].append(val)
         for ordinal, n in enumerate(ev):
@@ -122,6 +125,7 @@ def build_rich_store(path: str | Path) -> Path:
             "history_id": list(HISTORIES), "persona_id": ["p000"] * len(HISTORIES),
             "chain_id": [CHAIN] * len(HISTORIES), "size": [len(v) for v in HISTORIES.values()],
             "tokens": [sum(tokens[cid(n)] for n in v) for v in HISTORIES.values()],
+            "target_tokens": [None] * len(HISTORIES),
         })
         hc = {"history_id": [], "position": [], "conversation_id": []}
         hq = {"history_id": [], "question_id": []}
@@ -195,6 +199,18 @@ def wrong_temporal_answer(db: Path) -> str:
         qid, answer = _one(con, "SELECT question_id, answer FROM questions WHERE question_type LIKE 'temporal/%' "
                                 "ORDER BY question_id LIMIT 1", "a temporal question")
         con.execute("UPDATE questions SET answer = ? WHERE question_id = ?", [answer + "0", qid])
+    return qid
+
+
+def quote_into_question(db: Path) -> str:
+    """Reword one answerable question to quote its evidence message, leaving the recorded overlap as it was
+    (a text edited after generation). Returns the question id."""
+    with duckdb.connect(str(db)) as con:
+        qid, text, quote = _one(con, """
+            SELECT q.question_id, q.text, m.text FROM questions q JOIN evidence e USING (question_id)
+                 JOIN messages m USING (message_id)
+            WHERE q.overlap_level <> 'high' ORDER BY q.question_id LIMIT 1""", "a question below high overlap")
+        con.execute("UPDATE questions SET text = ? WHERE question_id = ?", [f'About "{quote}": {text}', qid])
     return qid
 
 

@@ -27,7 +27,7 @@ def test_ddl_creates_the_declared_columns_and_types():
 def test_row_buffer_types_follow_the_declaration():
     rows = RowBuffer()
     rows.add("questions", "q1", "p1", "user_facts", "t", "What?", "blue", ["navy"], None, "text", None,
-             datetime(2024, 1, 1), False, 1, 0.25)
+             datetime(2024, 1, 1), False, 1, 0.25, 0.5, "medium")
     arrow = rows.arrow("questions")
     assert arrow.schema.types == [c.arrow for c in SCHEMA["questions"].columns]
     assert arrow.schema.field("aliases").type == pa.list_(pa.string())

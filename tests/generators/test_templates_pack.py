@@ -15,6 +15,7 @@ from memcurve.generators.config import build_config
 from memcurve.errors import TemplateError
 from memcurve.generators.fillers import FillerMaker, filler_context
 from memcurve.generators.generate import generate, validate_pack
+from memcurve.generators.ladder import unframed
 from memcurve.generators.personas import ASSISTANT_SLOTS, CHANGING_SLOTS, NEGATIVE_SLOTS, USER_SLOTS, make_persona, pool
 from memcurve.generators.planting import aggregation, assistant_facts, user_facts
 from memcurve.generators.planting.vocab import words
@@ -51,7 +52,7 @@ def test_user_pack_overrides_the_same_path_and_adds_fillers(tmp_path):
     con = duckdb.connect(str(out), read_only=True)
     texts = {t for (t,) in con.execute("SELECT text FROM questions WHERE question_type = 'user_facts/dog_name'").fetchall()}
     con.close()
-    assert texts == {"Which dog stole my breakfast?"}
+    assert {unframed(t) for t in texts} == {"Which dog stole my breakfast?"}  # some quote the evidence first
     maker = FillerMaker(load_pack(pack_dir))
     assert "fillers/kite_flying" in maker.keys.values() and len(maker.plain) == len(load_pack().keys("fillers")) + 1
 

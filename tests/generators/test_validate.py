@@ -56,7 +56,7 @@ def test_every_check_runs_and_passes_on_the_hand_built_store(rich):
     checked = {c.name: c.checked for c in report.checks}
     assert checked == {"evidence_present": 5, "answer_in_evidence": 3, "no_competing_value": 4,
                        "changing_final": 1, "expiry_respected": 0, "abstention_unplanted": 1,
-                       "temporal_recomputed": 1,
+                       "temporal_recomputed": 1, "overlap_recorded": 5,
                        "no_duplicate_conversation": 2, "no_duplicate_text": 2, "history_order": 2, "nesting": 2}
     assert not any(c.skipped for c in report.checks)
 
@@ -110,6 +110,14 @@ def test_wrong_temporal_answer_is_caught(good_db):
     report = validate(good_db)
     assert failing(report) == {"temporal_recomputed": [qid]}
     assert "recomputed" in report.failures("temporal_recomputed")[0].reason
+
+
+def test_a_question_reworded_after_generation_is_caught_by_its_overlap(good_db):
+    qid = defects.quote_into_question(good_db)
+    report = validate(good_db)
+    assert failing(report) == {"overlap_recorded": [qid]}
+    reason = report.failures("overlap_recorded")[0].reason
+    assert reason.startswith("recorded overlap ") and "(high)" in reason.split("give")[1]
 
 
 def test_duplicated_conversation_is_caught(good_db):

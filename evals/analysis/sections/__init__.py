@@ -22,6 +22,7 @@ from memcurve.evals.analysis.sections import (  # noqa: F401,E402  (registration
     cost,
     curves,
     errors,
+    overlap,
     overview,
     paired,
     retrieval,
