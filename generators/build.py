@@ -30,7 +30,7 @@ from memcurve.generators.planting.common import ChainState
 from memcurve.generators.planting.registry import PLANTERS
 from memcurve.generators.planting.vocab import words
 from memcurve.generators.emit import (Ids, clear_caches, draft_tokens, emit_conversation, emit_facts,
-                                      emit_facts_for_question, emit_histories, emit_question)
+                                      emit_facts_for_question, emit_histories, emit_question, text_words)
 from memcurve.generators.rows import RowBuffer
 from memcurve.generators.templating import Pack
 from memcurve.generators.timeline import DAY, MINUTE, asked_at, starts, waking
@@ -107,7 +107,7 @@ def build_persona(index: int, config: GenerationConfig, pack: Pack, maker: Fille
                                    rng)
             level = config.overlap_levels[(question_no - 1) % len(config.overlap_levels)]
             quoted = conversation or _shared_texts(fillers[layout.order[0]])  # in every history of the chain
-            text = worded(draft.text, level, texts, context, quoted, _unquotable(draft), ladder_rng)
+            text = worded(draft.text, level, texts, context, quoted, _unquotable(draft), ladder_rng, text_words)
             emit_question(rows, qid, pid, draft, text, evidence, facts, asked, texts, conversation)
         for slot in range(slots_total):
             if slot not in slot_conv:

@@ -13,11 +13,12 @@ exchange (generators.generate), so length, shape and speakers come from one proc
 from __future__ import annotations
 
 import random
+import string
 from dataclasses import dataclass
 from functools import cache
 
 from memcurve.generators.planting.vocab import structured, words
-from memcurve.generators.tokens import estimate_tokens
+from memcurve.generators.tokens import cached_tokens
 
 LENGTHS = ("real", "short")
 MAX_REPLY_TOKENS = 400  # a long reply is 150-400 tokens
@@ -97,6 +98,22 @@ _LATER = ["I'll try it on {day}.", "I'll show {person}.", "Trying it this week."
 _ACKS = ["Thanks, that helps.", "Makes sense.", "Okay, good to know.", "Got it.", "That's useful.", "Perfect, thanks."]
 
 
+_DRAWS = {  # field -> how its value is drawn
+    "n": lambda rng: rng.choice(_NUMBER_WORDS), "mins": lambda rng: rng.choice((10, 15, 20, 25, 30, 40, 45)),
+    "day": lambda rng: rng.choice(_DAYS), "person": lambda rng: rng.choice(words("filler_names")),
+    "money": lambda rng: rng.choice((12, 18, 25, 30, 40, 45, 60, 75, 80, 120, 150, 200, 250, 300, 450)),
+    "count": lambda rng: rng.randint(2, 9), "destination": lambda rng: rng.choice(words("filler_destinations")),
+    "month": lambda rng: rng.choice(words("filler_months")), "relation": lambda rng: rng.choice(words("filler_relations")),
+    "clock": lambda rng: f"{rng.randint(7, 20)}:{rng.choice(('00', '15', '30', '45'))}",
+}
+
+
+@cache
+def _fields(text: str) -> tuple[str, ...]:
+    """The distinct {fields} a text names, in order."""
+    return tuple(dict.fromkeys(name for _, name, _, _ in string.Formatter().parse(text) if name))
+
+
 @cache
 def _domains() -> dict[str, dict]:
     return structured("tasks")
@@ -120,15 +137,16 @@ class Composer:
     # ---------------------------------------------------------------------------------------- pieces
 
     def fill(self, rng: random.Random, text: str, item: str) -> str:
-        values = {
-            "item": item, "n": rng.choice(_NUMBER_WORDS), "mins": rng.choice((10, 15, 20, 25, 30, 40, 45)),
-            "day": rng.choice(_DAYS), "person": rng.choice(words("filler_names")),
-            "money": rng.choice((12, 18, 25, 30, 40, 45, 60, 75, 80, 120, 150, 200, 250, 300, 450)),
-            "count": rng.randint(2, 9), "destination": rng.choice(words("filler_destinations")),
-            "month": rng.choice(words("filler_months")), "relation": rng.choice(words("filler_relations")),
-            "clock": f"{rng.randint(7, 20)}:{rng.choice(('00', '15', '30', '45'))}", **self.context,
-        }
-        return text.format(**values)
+        """`text` with its {fields} filled: random everyday values (drawn only for the fields it names),
+        the item, and persona details that are no slot."""
+        names = _fields(text)
+        if not names:
+            return text
+        values = {}
+        for name in names:
+            draw = _DRAWS.get(name)
+            values[name] = item if name == "item" else draw(rng) if draw else self.context[name]
+        return text.format_map(values)
 
     def _unique(self, rng: random.Random, make) -> str:
         """A text not yet used by this persona (a few redraws; then a numbered variant is still unique)."""
@@ -227,7 +245,7 @@ def _within(render, tips: list[str]) -> str:
     """The reply rendered from as many of `tips` as keep it within MAX_REPLY_TOKENS (at least two)."""
     while True:
         text = render(tips)
-        if len(tips) <= 2 or estimate_tokens(text) <= MAX_REPLY_TOKENS:
+        if len(tips) <= 2 or cached_tokens(text) <= MAX_REPLY_TOKENS:
             return text
         tips = tips[:-1]
 

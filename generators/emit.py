@@ -11,18 +11,18 @@ from memcurve.generators.overlap import content_words, overlap_level, overlaps
 from memcurve.generators.planting import temporal as temporal_planter
 from memcurve.generators.temporal import compute
 from memcurve.generators.timeline import DAY, EPOCH, MINUTE
-from memcurve.generators.tokens import estimate_tokens
+from memcurve.generators.tokens import cached_tokens, clear_token_cache
 
-_TOKENS: dict[str, int] = {}  # token estimates by text, cleared after each persona (memory stays bounded)
-_WORDS: dict[str, frozenset[str]] = {}  # content words by text, likewise
+_WORDS: dict[str, frozenset[str]] = {}  # content words by text, cleared after each persona (memory stays bounded)
 
 
 def clear_caches() -> None:
-    _TOKENS.clear()
+    clear_token_cache()
     _WORDS.clear()
 
 
-def _words(text: str) -> frozenset[str]:
+def text_words(text: str) -> frozenset[str]:
+    """Content words of a message text (cached like its tokens)."""
     found = _WORDS.get(text)
     if found is None:
         found = _WORDS[text] = frozenset(content_words(text))
@@ -31,10 +31,7 @@ def _words(text: str) -> frozenset[str]:
 
 def text_tokens(text: str) -> int:
     """Tokens of a message text (cached: evidence conversations reuse their filler's texts)."""
-    n = _TOKENS.get(text)
-    if n is None:
-        n = _TOKENS[text] = estimate_tokens(text)
-    return n
+    return cached_tokens(text)
 
 
 def draft_tokens(draft) -> int:
@@ -113,7 +110,7 @@ def emit_question(rows, qid, pid, draft, text, evidence, facts, asked_at, eviden
         events = [(EPOCH + timedelta(microseconds=t), label) for (_, t), label in zip(facts, draft.event_labels)]
         answer = compute(draft.temporal_kind, events, EPOCH + timedelta(microseconds=asked_at))
         aliases = aliases or temporal_planter.answer_aliases(draft.temporal_kind, answer, draft.event_labels)
-    message, conversation = overlaps(text, map(_words, evidence_texts), map(_words, conversation_texts))
+    message, conversation = overlaps(text, map(text_words, evidence_texts), map(text_words, conversation_texts))
     rows.add("questions", qid, pid, draft.category, draft.question_type, text, answer, aliases, draft.rubric,
              draft.answer_kind, draft.slot, asked_at, draft.is_abstention, len(evidence), message, conversation,
              overlap_level(message, conversation, len(evidence)))

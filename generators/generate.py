@@ -72,7 +72,7 @@ def _write(config: GenerationConfig, out: Path, pack: Pack, maker: FillerMaker, 
         personas = pool.imap(_persona_tables, range(config.personas)) if pool else map(
             _persona_tables, range(config.personas))
         counts = {t: 0 for t in ROW_TABLES}
-        with atomic_store(out, force=force) as con:
+        with atomic_store(out, force=force, keys_later=True) as con:
             write_meta(con, {"seed": config.seed, "config": dataclasses.asdict(config),
                              "source": "memcurve.generate", "tokenizer": TOKENIZER,
                              "created_at": created_at()})

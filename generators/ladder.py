@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence, Set as AbstractSet
 
 from memcurve.generators.overlap import HIGH_MESSAGE, LOW_CONVERSATION, STOPWORDS, _WORD, content_words
 
@@ -32,23 +32,25 @@ _TRIES = 6
 
 
 def worded(question: str, level: str, evidence: Sequence[str], context: Sequence[str], conversation: Sequence[str],
-           forbidden: set[str], rng: random.Random) -> str:
+           forbidden: set[str], rng: random.Random,
+           words: Callable[[str], AbstractSet[str]] = content_words) -> str:
     """`question` at `level`: quoting `evidence` (high), or `context` (medium: the planted exchange around the
     evidence, else the rest of `conversation`), or as it is (low).
 
     `forbidden` holds lower-case words no quote may contain (the answer's, the planted values'); numbers are
-    never quoted either. Without a quotable span the question stays as it is.
+    never quoted either. Without a quotable span the question stays as it is. `words` gives a text's content
+    words (the generator passes a cached generators.overlap.content_words).
     """
     if level == "low" or not (evidence or conversation):
         return question
     asked = content_words(question)
     if level == "high" and evidence:
-        sources, against, aim = list(evidence), content_words(" ".join(evidence)), _AIM["high"]
+        sources, against, aim = list(evidence), set().union(*map(words, evidence)), _AIM["high"]
     else:
         own = set(evidence)
         sources = [t for t in context if t not in own] or [t for t in conversation if t not in own] or list(conversation)
-        against, aim = content_words(" ".join(conversation)), _AIM["medium"]
-        avoid = content_words(" ".join(evidence))
+        against, aim = set().union(*map(words, conversation)), _AIM["medium"]
+        avoid = set().union(*map(words, evidence))
         forbidden = forbidden | avoid  # medium never repeats the message's own words
     for _ in range(_TRIES):
         span = _span(rng.choice(sources), asked, against, aim, forbidden, rng)

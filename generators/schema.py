@@ -40,9 +40,18 @@ class Table:
 
     @property
     def ddl(self) -> str:
+        return self.ddl_without_key[:-2] + f",\n    PRIMARY KEY ({', '.join(self.primary_key)})\n)"
+
+    @property
+    def ddl_without_key(self) -> str:
+        """The table without its primary key, for a bulk load that adds the key once at the end
+        (generators.store.atomic_store(keys_later=True)): one index build instead of one per insert."""
         lines = [f"    {c.name} {c.duckdb}" for c in self.columns]
-        lines.append(f"    PRIMARY KEY ({', '.join(self.primary_key)})")
         return f"CREATE TABLE {self.name} (\n" + ",\n".join(lines) + "\n)"
+
+    @property
+    def add_key(self) -> str:
+        return f"ALTER TABLE {self.name} ADD PRIMARY KEY ({', '.join(self.primary_key)})"
 
 
 _S, _I, _T = pa.string(), pa.int32(), pa.timestamp("us")

@@ -26,7 +26,7 @@ import duckdb
 import pyarrow as pa
 
 from memcurve.errors import StoreError
-from memcurve.generators.schema import SCHEMA_VERSION, TABLE_NAMES, TABLES, VOLATILE_META_KEYS
+from memcurve.generators.schema import SCHEMA, SCHEMA_VERSION, TABLE_NAMES, TABLES, VOLATILE_META_KEYS
 
 
 def memcurve_version() -> str:
@@ -161,10 +161,18 @@ def atomic_folder(path: str | Path, *, force: bool = False) -> Iterator[Path]:
         raise
 
 
-def create_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create every table of the current schema in an empty database."""
-    for ddl, _ in TABLES.values():
-        con.execute(ddl)
+def create_schema(con: duckdb.DuckDBPyConnection, *, keys_later: bool = False) -> None:
+    """Create every table of the current schema in an empty database; with `keys_later`, the tables other
+    than meta get their primary keys from add_keys(), after the bulk load."""
+    for table in SCHEMA.values():
+        con.execute(table.ddl_without_key if keys_later and table.name != "meta" else table.ddl)
+
+
+def add_keys(con: duckdb.DuckDBPyConnection) -> None:
+    """The primary keys create_schema(keys_later=True) left out (a duplicate key fails here)."""
+    for table in SCHEMA.values():
+        if table.name != "meta":
+            con.execute(table.add_key)
 
 
 def write_meta(con: duckdb.DuckDBPyConnection, meta: Mapping[str, Any]) -> None:
@@ -191,10 +199,12 @@ def insert_rows(con: duckdb.DuckDBPyConnection, table: str, columns: Mapping[str
 
 
 @contextlib.contextmanager
-def atomic_store(path: str | Path, *, force: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+def atomic_store(path: str | Path, *, force: bool = False,
+                 keys_later: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     """Yield a connection to a fresh benchmark that replaces `path` only if the block succeeds.
 
     Refuses to replace an existing file unless `force`; checks the folder is writable before any work.
+    `keys_later`: primary keys are added once after the block (a bulk load writes faster without them).
     """
     target = Path(path)
     if target.exists() and not force:
@@ -218,8 +228,10 @@ def atomic_store(path: str | Path, *, force: bool = False) -> Iterator[duckdb.Du
         _remove_db(tmp)
         raise
     try:
-        create_schema(con)
+        create_schema(con, keys_later=keys_later)
         yield con
+        if keys_later:
+            add_keys(con)
         con.execute("CHECKPOINT")
         con.close()
         publish(tmp, target, force=force)

@@ -18,3 +18,18 @@ def estimate_tokens(text: str) -> int:
     pieces = _PIECE.findall(text)
     long_words = sum(1 for p in pieces if len(p) > 8)  # long words split into several BPE pieces
     return len(pieces) + long_words if pieces else 0
+
+
+_CACHE: dict[str, int] = {}  # by text: a generated persona's texts recur (fillers inside evidence, replies re-cut)
+
+
+def cached_tokens(text: str) -> int:
+    """estimate_tokens(text), remembered until clear_token_cache() (the generator clears it per persona)."""
+    n = _CACHE.get(text)
+    if n is None:
+        n = _CACHE[text] = estimate_tokens(text)
+    return n
+
+
+def clear_token_cache() -> None:
+    _CACHE.clear()
