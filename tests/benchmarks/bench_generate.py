@@ -65,14 +65,22 @@ def main() -> None:
                   for t in ("questions", "conversations", "messages", "histories", "history_conversations",
                             "history_questions", "facts")}
         per_n = con.execute("SELECT evidence_count, count(*) FROM questions GROUP BY 1 ORDER BY 1").fetchall()
+        tokenizer = con.execute("SELECT value FROM meta WHERE key = 'tokenizer'").fetchone()[0]
+        per_size = con.execute("SELECT size, round(avg(tokens)), min(tokens) FROM histories WHERE size IN (10, 50, 300) "
+                               "GROUP BY 1 ORDER BY 1").fetchall()
+        levels = con.execute("SELECT overlap_level, count(*) FROM questions GROUP BY 1 ORDER BY 1").fetchall()
         con.close()
     print(summary)
     print(f"counts: {counts}")
     print(f"questions by evidence count: {dict(per_n)}")
+    print("tokens per history (" + tokenizer + "): " + ", ".join(f"{size} conversations mean {mean:,.0f} (min {low:,})"
+                                                             for size, mean, low in per_size))
+    print(f"questions by overlap level: {dict(levels)}")
     print(f"elapsed: {elapsed:.1f} s wall, {cpu:.1f} s CPU in all processes (load average {load} on "
           f"{os.cpu_count()} cores: the wall time grows with other work on the machine)")
     print(f"messages per second: {counts['messages'] / elapsed:,.0f}")
-    print(f"peak memory (ru_maxrss): {peak_mib:,.0f} MiB writer process, {worker_peak_mib:,.0f} MiB largest worker")
+    print(f"peak memory (ru_maxrss): {peak_mib:,.0f} MiB writer process, {worker_peak_mib:,.0f} MiB largest worker "
+          f"(at most {peak_mib + worker_peak_mib * (args.workers or min(4, os.cpu_count() or 1)):,.0f} MiB together)")
     print(f"file size: {size_mib:,.1f} MiB")
     if profiler:
         pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(25)

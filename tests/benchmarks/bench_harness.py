@@ -28,6 +28,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from support import mock_output  # noqa: E402
 
+from memcurve.generators.overlap import question_overlap  # noqa: E402
+
 from memcurve.evals.dataset import load_samples  # noqa: E402
 from memcurve.evals.history import clear_cache, load_history  # noqa: E402
 from memcurve.evals.retrieval import BM25Index, split_units  # noqa: E402
@@ -104,12 +106,18 @@ def synthetic_store(folder: Path) -> Path:
     tokens = dict(zip(msg["message_id"], msg["tokens"]))
     qcols = {k: [] for k in ("question_id", "persona_id", "category", "question_type", "text", "answer", "aliases",
                              "rubric", "answer_kind", "slot", "asked_at", "is_abstention", "evidence_count",
-                             "word_overlap")}
+                             "word_overlap", "conversation_overlap", "overlap_level")}
     ev = {"question_id": [], "message_id": [], "ordinal": []}
+    text_of = dict(zip(msg["message_id"], msg["text"]))
+    conversation_texts: dict[str, list[str]] = {}
+    for mid, cid in zip(msg["message_id"], msg["conversation_id"]):
+        conversation_texts.setdefault(cid, []).append(text_of[mid])
     for q, (c, (mid, pet)) in enumerate(sorted(facts.items())):
         qid = f"p000-q{q:04d}"
-        row = (qid, "p000", "user_facts", "user_facts/pet_name", f"What did I name the puppy I mentioned around day {c}?",
-               pet, [], None, "text", "pet_name", start + timedelta(days=SIZES[-1] + 1), False, 1, 0.3)
+        text = f"What did I name the puppy I mentioned around day {c}?"
+        row = (qid, "p000", "user_facts", "user_facts/pet_name", text, pet, [], None, "text", "pet_name",
+               start + timedelta(days=SIZES[-1] + 1), False, 1,
+               *question_overlap(text, [text_of[mid]], conversation_texts[mid.rsplit("-m", 1)[0]]))
         for col, val in zip(qcols, row):
             qcols[col].append(val)
         ev["question_id"].append(qid); ev["message_id"].append(mid); ev["ordinal"].append(0)

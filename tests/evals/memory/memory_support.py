@@ -15,6 +15,7 @@ from pathlib import Path
 
 from support import mock_output
 
+from memcurve.generators.overlap import question_overlap
 from memcurve.generators.store import atomic_store, insert_rows, write_meta
 from memcurve.generators.tokens import estimate_tokens
 
@@ -38,6 +39,16 @@ QUESTIONS = {"p001-q0000": ("changing_facts", "Who is my manager now?", "Gwendol
 def day(i: int) -> datetime:
     return START + timedelta(days=i)
 
+
+
+def _overlaps(msgs: dict, questions: list[str], evidence: list[str]) -> dict[str, list]:
+    """The overlap columns as generators.overlap measures them (one evidence message per question)."""
+    text = dict(zip(msgs["message_id"], msgs["text"]))
+    conversation = dict(zip(msgs["message_id"], msgs["conversation_id"]))
+    measured = [question_overlap(q, [text[m]], [t for i, t in text.items() if conversation[i] == conversation[m]])
+                for q, m in zip(questions, evidence)]
+    return {name: [row[k] for row in measured]
+            for k, name in enumerate(("word_overlap", "conversation_overlap", "overlap_level"))}
 
 def build_memory_store(path: str | Path) -> Path:
     path = Path(path)
@@ -72,7 +83,8 @@ def build_memory_store(path: str | Path) -> Path:
             "text": [q[1] for q in QUESTIONS.values()], "answer": [q[2] for q in QUESTIONS.values()],
             "aliases": [[], []], "rubric": [None, None], "answer_kind": ["text", "text"],
             "slot": [q[3] for q in QUESTIONS.values()], "asked_at": [day(10)] * 2, "is_abstention": [False, False],
-            "evidence_count": [1, 1], "word_overlap": [0.0, 0.0]})
+            "evidence_count": [1, 1], **_overlaps(msgs, [q[1] for q in QUESTIONS.values()],
+                                                  ["p001-c0001-m00", "p001-c0002-m00"])})
         insert_rows(con, "evidence", {"question_id": qids, "message_id": ["p001-c0001-m00", "p001-c0002-m00"],
                                       "ordinal": [0, 0]})
         insert_rows(con, "histories", {
