@@ -26,7 +26,7 @@ def describe(path: Path) -> str:
     try:
         con.execute("SET enable_progress_bar = false")
         sections = [_header(con, Path(path)), *_import_faults(con), _counts(con), _per_category(con), _per_size(con),
-                    _tokens(con), _overlap(con), f"content hash: {content_hash(con)}"]
+                    _tokens(con), _overlap(con), _levels(con), f"content hash: {content_hash(con)}"]
     finally:
         con.close()
     return "\n\n".join(sections)
@@ -131,6 +131,18 @@ def _tokens(con: duckdb.DuckDBPyConnection) -> str:
     per_message_text = f"{per_message:.1f}" if per_message is not None else "-"
     return (f"history tokens per size (estimated; all messages: {total:,} tokens, "
             f"{per_message_text} per message)\n" + _table(headers, rows))
+
+
+def _levels(con: duckdb.DuckDBPyConnection) -> str:
+    levels = ("high", "medium", "low", "none")
+    counts = con.execute("SELECT category, overlap_level, count(*) FROM questions GROUP BY 1, 2").fetchall()
+    table: dict[str, dict[str, int]] = {}
+    for category, level, n in counts:
+        table.setdefault(category, {})[level] = n
+    rows = [(c, *(table[c].get(level, 0) for level in levels)) for c in sorted(table)]
+    rows.append(("all", *(sum(table[c].get(level, 0) for c in table) for level in levels)))
+    return ("questions per overlap level (high: half the question's words in its evidence messages; medium: a "
+            "third in the evidence conversations; none: no evidence)\n" + _table(["category", *levels], rows))
 
 
 def _overlap(con: duckdb.DuckDBPyConnection) -> str:

@@ -37,8 +37,8 @@ def run_convomem(db, logs, **task_args):
 def budget_logs(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("budget")
     db = tmp / "bench.duckdb"
-    generate(build_config({"seed": 5, "personas": 2, "sizes": "1,8", "questions_per_category": 2,
-                           "categories": "user_facts,changing_facts"}), db, force=False, progress=False)
+    generate(build_config({"seed": 5, "personas": 2, "sizes": "1,8", "questions_per_category": 2, "length": "short",
+                           "categories": "user_facts,changing_facts"}), db, force=False, progress=False)  # short rounds
     [log] = run_convomem(db, tmp / "logs", solvers="full_context,rag,memory:hybrid", context_budget=BUDGET,
                          memory_cache="off", judge="off")
     assert log.status == "success", log.error
