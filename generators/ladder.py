@@ -52,6 +52,8 @@ def worded(question: str, level: str, evidence: Sequence[str], context: Sequence
         against, aim = set().union(*map(words, conversation)), _AIM["medium"]
         avoid = set().union(*map(words, evidence))
         forbidden = forbidden | avoid  # medium never repeats the message's own words
+    if asked and len(asked & against) / len(asked) >= aim:
+        return question  # the wording alone reaches the level (a temporal question naming its events)
     for _ in range(_TRIES):
         span = _span(rng.choice(sources), asked, against, aim, forbidden, rng)
         if span:
@@ -61,29 +63,28 @@ def worded(question: str, level: str, evidence: Sequence[str], context: Sequence
 
 def _span(text: str, asked: set[str], against: set[str], aim: float, forbidden: set[str],
           rng: random.Random) -> str | None:
-    """A run of words inside one clause of `text` that lifts the question's overlap with `against` to `aim`."""
+    """A clause of `text` (cut before a forbidden word or after MAX_SPAN words) with at least two content
+    words the question lacks, that lifts the question's overlap with `against` to `aim`; or None."""
     clauses = [c.split() for c in _CLAUSE.split(text)]
     clauses = [c for c in clauses if len(c) >= MIN_SPAN]
     if not clauses:
         return None
     words = rng.choice(clauses)
-    start = 0 if rng.random() < 0.7 else rng.randrange(max(1, len(words) - MIN_SPAN + 1))  # mostly whole clauses
-    shared, total = len(asked & against), len(asked)
+    start = 0 if rng.random() < 0.8 else rng.randrange(max(1, len(words) - MIN_SPAN + 1))  # mostly whole clauses
     picked: list[str] = []
-    seen = set(asked)
     for word in words[start:start + MAX_SPAN]:
         pieces = _WORD.findall(word.lower())
         if "$" in word or '"' in word or any(p in forbidden or any(ch.isdigit() for ch in p) for p in pieces):
             break
         picked.append(word)
-        for piece in pieces:
-            if piece not in STOPWORDS and piece not in seen:
-                seen.add(piece)
-                total += 1
-                shared += piece in against
-        if total and shared / total >= aim and len(picked) >= MIN_SPAN and pieces and pieces[-1] not in STOPWORDS:
-            return " ".join(picked).strip(" ,\"'()")
-    return None
+    while picked and all(p in STOPWORDS for p in _WORD.findall(picked[-1].lower())):
+        picked.pop()  # end on a content word
+    new = content_words(" ".join(picked)) - asked
+    if len(picked) < MIN_SPAN or len(new) < 2:
+        return None
+    if len((asked | new) & against) / len(asked | new) < aim:
+        return None
+    return " ".join(picked).strip(" ,\"'()")
 
 
 _FRAMED = re.compile("^(?:" + "|".join(re.escape(f).replace(re.escape("{span}"), '[^"]*')
