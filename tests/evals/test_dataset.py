@@ -21,7 +21,7 @@ def test_one_sample_per_solver_history_question_with_small_metadata(tiny_store):
         "history_id": "p000-h00-n0003", "chain_id": "p000-h00",
         "persona_id": "p000", "size": 3, "history_tokens": 97, "question_id": "p000-q0002",
         "category": "temporal", "question_type": "temporal/weekday", "answer_kind": "text", "answer": "Tuesday",
-        "aliases": ["Tue"], "rubric": "", "is_abstention": False, "evidence_count": 1,
+        "aliases": ["Tue"], "rubric": "", "is_abstention": False, "evidence_count": 1, "overlap_level": "low",
         "evidence_ids": ["p000-c0001-m00"], "evidence_conversation_ids": ["p000-c0001"],
         "asked_at": "2024-01-20T12:00:00", "solver": "rag",
     }
