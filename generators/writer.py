@@ -219,13 +219,23 @@ def rewrite_store(con: duckdb.DuckDBPyConnection, settings: WriterSettings, forb
         _apply(con, by_id[outcome.conversation_id], outcome.turns)
     refresh_history_tokens(con)
     refresh_overlaps(con)  # questions quote and share words with the rewritten evidence
+    model = settings.model if isinstance(settings.model, str) else str(settings.model)
+    input_tokens, output_tokens = sum(o.input_tokens for o in outcomes), sum(o.output_tokens for o in outcomes)
     return {
-        "model": settings.model if isinstance(settings.model, str) else str(settings.model),
+        "model": model, "cost_usd": _cost(model, input_tokens, output_tokens),
         "conversations": len(jobs), "rewritten": counts["rewritten"], "retried": counts["retried"],
         "fell_back": counts["fell_back"], "rejections": dict(sorted(reasons.items())),
-        "input_tokens": sum(o.input_tokens for o in outcomes), "output_tokens": sum(o.output_tokens for o in outcomes),
+        "input_tokens": input_tokens, "output_tokens": output_tokens,
         "attempts": settings.attempts, "seed": settings.seed,
     }
+
+
+def _cost(model: str, input_tokens: int, output_tokens: int) -> float | None:
+    """Dollars at the built-in list price (what the calls cost uncached); None for a model it does not list."""
+    from memcurve.evals.analysis.prices import BUILTIN_PRICES, price_for
+
+    price = price_for(model, BUILTIN_PRICES)
+    return None if price is None else round(price.cost(input_tokens, output_tokens), 6)
 
 
 def _reason_kind(reason: str) -> str:

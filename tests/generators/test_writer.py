@@ -51,6 +51,7 @@ def test_rewrites_checked_retried_and_fallen_back(tiny_store, tmp_path):
     assert summary["retried"] == 1
     assert summary["rejections"] == {"evidence_dropped": 1, "competing_value": 2}
     assert summary["input_tokens"] == 40 * 5 and summary["output_tokens"] == 20 * 2 + 12 * 3
+    assert summary["cost_usd"] == 0.0  # mockllm is free in the built-in price table
     assert sorted(calls) == sorted([("p000-c0000", False), ("p000-c0001", False), ("p000-c0001", True),
                                     ("p000-c0002", False), ("p000-c0002", True)])
     # the evidence line kept its id, its time and its value; the facts and evidence follow it
@@ -99,3 +100,11 @@ def test_apply_text_sources_records_the_writer_in_meta(tiny_store, tmp_path):
     con.close()
     assert meta["text_source"].startswith("templates + rewritten by")
     assert json.loads(stored["writer"])["fell_back"] == 1 and json.loads(stored["writer"])["rewritten"] == 2
+
+
+def test_writer_cost_is_priced_from_the_built_in_table_or_left_unknown():
+    from memcurve.generators.writer import _cost
+
+    assert _cost("anthropic/claude-haiku-4-5", 1_000_000, 200_000) == 1.0 + 0.2 * 5.0
+    assert _cost("gguf/gemma-3-270m", 5_000, 5_000) == 0.0
+    assert _cost("acme/unknown-model", 10, 10) is None
