@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import sys
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
@@ -240,3 +241,16 @@ def cached_benchmark(config, cache_dir: str | Path, *, name: str = "convomem", p
     key = hashlib.sha256(f"{memcurve_version()}\n{config.to_json()}".encode()).hexdigest()[:16]
     return cached(Path(cache_dir) / f"{name}-{key}.duckdb",
                   lambda path: generate(config, path, force=True, progress=progress))
+
+
+def generate_default_into(config, path: str | Path) -> Path:
+    """Generate a task's default benchmark at a user-named path that does not exist yet, saying so on stderr.
+
+    Written atomically by the generator, so an interrupted run leaves no partial file; the same seed gives
+    the same bytes as the cached default.
+    """
+    path = Path(path)
+    print(f"memcurve: {path} does not exist; generating the default benchmark there (seed {config.seed})",
+          file=sys.stderr)
+    generate(config, path, force=False, progress=True)
+    return path.resolve()

@@ -75,6 +75,21 @@ def parse_data(value: Any) -> Path:
     return path.resolve()
 
 
+def parse_data_or_new(value: Any) -> Path:
+    """An existing benchmark file, or a new `.duckdb` path in an existing folder (the task generates it there).
+
+    So `cd "$(mktemp -d)" && inspect eval memcurve/convomem -T data=$PWD/bench.duckdb` works from an empty
+    folder; a path in a missing folder or without the `.duckdb` suffix is still a one-line error.
+    """
+    path = resolve_user_path(str(value))
+    if path.is_file():
+        return path.resolve()
+    if path.exists() or path.suffix != ".duckdb" or not path.parent.is_dir():
+        raise StoreError(f"{path}: no such benchmark file (data=; a new .duckdb path in an existing folder is "
+                         "generated with the default benchmark)")
+    return path
+
+
 def parse_directory(name: str, value: Any) -> str | None:
     """A directory to write into (made when missing), or None for off / none / false.
 

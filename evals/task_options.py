@@ -27,6 +27,7 @@ from memcurve.evals.parsers import (
     as_list,
     parse_bool,
     parse_data,
+    parse_data_or_new,
     parse_directory,
     parse_int,
     parse_int_list,
@@ -76,6 +77,10 @@ def directory(name: str, value: Any) -> str | None:
 
 def optional_data(name: str, value: Any) -> Path | None:
     return None if value is None else parse_data(value)
+
+
+def optional_data_or_new(name: str, value: Any) -> Path | None:
+    return None if value is None else parse_data_or_new(value)
 
 
 def optional_text(name: str, value: Any) -> str | None:
@@ -243,7 +248,7 @@ def parse_k(value: Any) -> int:
 
 __all__ = [
     "as_list", "as_prerequisite", "boolean", "choice", "directory", "documented",
-    "category_list", "integer", "names_of", "one_of", "option", "option_names", "options_help", "optional_data", "parse_bool",
+    "category_list", "integer", "names_of", "one_of", "option", "option_names", "options_help", "optional_data", "optional_data_or_new", "parse_bool",
     "parse_data", "parse_k", "parse_key", "parse_options", "parse_positive_int", "parse_retriever",
     "parse_solvers", "parse_unit", "size_list", "solver_options_of", "task_errors", "whole", "whole_list", "window",
 ]

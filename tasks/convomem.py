@@ -25,7 +25,7 @@ from inspect_ai.model import GenerateConfig
 
 from memcurve.evals.models import offline_default
 from memcurve.paths import cache_path
-from memcurve.evals.dataset import cached_benchmark, load_samples
+from memcurve.evals.dataset import cached_benchmark, generate_default_into, load_samples
 from memcurve.evals.memory.operations import memory_operations
 from memcurve.evals.scorers import CONVOMEM, MODES, default_scorers
 from memcurve.evals.scorers.stages import stage_attribution
@@ -41,7 +41,7 @@ from memcurve.evals.task_options import (
     documented,
     integer,
     option,
-    optional_data,
+    optional_data_or_new,
     options_help,
     parse_options,
     size_list,
@@ -74,7 +74,8 @@ DEFAULT_WINDOW = 3072
 
 @dataclass(frozen=True)
 class ConvomemOptions:
-    data: Path | None = option(optional_data, "a benchmark .duckdb (none: the generated default benchmark)")
+    data: Path | None = option(optional_data_or_new, "a benchmark .duckdb (none: the generated default benchmark "
+                               "in the cache; a new .duckdb path: the default benchmark generated there)")
     sizes: tuple[int, ...] | None = option(size_list, "history sizes in conversations, e.g. 1,10,30 (none: all)")
     categories: tuple[str, ...] | None = option(category_list, "question categories, e.g. user_facts,temporal (none: all)")
     solvers: tuple[str, ...] = SOLVERS_OPTION()
@@ -123,10 +124,11 @@ def convomem(
     limit = o.max_context_tokens if o.max_context_tokens is not None else DEFAULT_WINDOW if o.data is None else "model"
     solver_options = solver_options_of(o, max_context_tokens=None if limit == "model" else limit)
     scorers = default_scorers(judge_mode=o.judge, judge_retries=o.judge_retries)
+    default = build_config({**DEFAULT_BENCHMARK, "seed": o.seed})
     if o.data is None:
-        db = cached_benchmark(build_config({**DEFAULT_BENCHMARK, "seed": o.seed}), cache_path("benchmarks"), progress=True)
+        db = cached_benchmark(default, cache_path("benchmarks"), progress=True)
     else:
-        db = o.data
+        db = o.data if o.data.exists() else generate_default_into(default, o.data)
     samples = load_samples(db, solvers=o.solvers, sizes=o.sizes, categories=o.categories,
                            histories_per_size=o.histories_per_size, questions_per_history=o.questions_per_history)
     enable_terminal_summary()

@@ -4,10 +4,13 @@ and the model-free `memcurve/smoke` provider (no tiktoken, no network) with a re
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from inspect_ai import eval
+from inspect_ai.log import read_eval_log
 from inspect_ai.model import ChatMessageUser
 
 from memcurve import paths
@@ -90,3 +93,23 @@ def test_task_file_route_resolves_data_against_the_users_directory(bench, tmp_pa
                  display="none", log_dir=str(tmp_path / "logs"))
     _check(log, 9)
     assert log.samples[0].metadata["db"] == str((bench / "bench.duckdb").resolve())
+
+
+def test_a_new_data_path_in_an_empty_folder_gets_the_default_benchmark(tmp_path):
+    """The README's `cd "$(mktemp -d)" && inspect eval memcurve/convomem -T data=$PWD/bench.duckdb --limit 12`."""
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    env = {**os.environ, "MEMCURVE_CACHE_DIR": str(tmp_path / "cache"), "NO_COLOR": "1", "PWD": str(empty)}
+    env.pop("INSPECT_LOG_DIR", None)
+    inspect = Path(sys.executable).with_name("inspect")
+    run = subprocess.run([str(inspect), "eval", "memcurve/convomem", "-T", f"data={empty / 'bench.duckdb'}",
+                          "--limit", "12", "--model", "memcurve/smoke", "--display", "none"],
+                         cwd=empty, env=env, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert f"{empty / 'bench.duckdb'} does not exist; generating the default benchmark there" in run.stderr
+    [log_file] = (empty / "logs").glob("*.eval")
+    log = read_eval_log(str(log_file))
+    assert log.status == "success" and len(log.samples) == 12
+    assert {s.metadata["solver"] for s in log.samples} == set(SOLVERS)
+    assert {s.metadata["size"] for s in log.samples} == {1, 4, 12, 100}  # extremes first, then the middles
+    assert log.samples[0].metadata["db"] == str((empty / "bench.duckdb").resolve())

@@ -71,7 +71,8 @@ def test_every_solver_through_inspect_eval(tiny_store, tmp_path, monkeypatch):
     ({"k": 0}, ConfigError, "invalid k 0: expected a whole number >= 1"),
     ({"max_tokens": "lots"}, ConfigError, "invalid max_tokens 'lots': expected a whole number >= 1"),
     ({"judge": "maybe"}, ConfigError, "judge mode 'maybe' is not valid; valid: rubric, all, off"),
-    ({"data": "missing.duckdb"}, StoreError, "missing.duckdb: no such benchmark file (data=)"),
+    ({"data": "no-such-folder/missing.duckdb"}, StoreError, "missing.duckdb: no such benchmark file (data="),
+    ({"data": "missing.db"}, StoreError, "missing.db: no such benchmark file (data="),
     ({"max_context_tokens": "big"}, ConfigError, "invalid max_context_tokens 'big': expected a whole number >= 1 or"),
 ])
 def test_invalid_options_fail_on_one_line(tiny_store, args, error, message):
