@@ -205,8 +205,7 @@ print(json.dumps({"order": order, "samples": len(log.samples), "wall": wall, "cp
                   "prompt": sum(m.get("prompt_tokens", 0) for m in meta),
                   "evaluated": sum(m.get("prompt_tokens_evaluated", 0) for m in meta),
                   "reused": sum(m.get("prompt_tokens_reused", 0) for m in meta),
-                  "eval_seconds": sum(m.get("prompt_eval_seconds", 0.0) for m in meta),
-                  "ids": [str(s.id) for s in log.samples][:3]}))
+                  "eval_seconds": sum(m.get("prompt_eval_seconds", 0.0) for m in meta)}))
 """
 
 
@@ -233,7 +232,6 @@ def order_cost(solvers: str, model: str = MODEL) -> None:
               for key in ("evaluated", "eval_seconds", "wall", "cpu")}
     print(f"the task order costs {new['evaluated'] - old['evaluated']:+d} evaluated prompt tokens "
           f"({change['evaluated']}), prompt eval {change['eval_seconds']}, wall {change['wall']}, CPU {change['cpu']}")
-    print(f"first samples: task order {new['ids']}; order before {old['ids']}")
 
 
 if __name__ == "__main__":
