@@ -61,17 +61,25 @@ def read_rows(db: str | Path) -> list[dict]:
         con.close()
 
 
+def _per_file(read):
+    """`read(db)` remembered per file (resolved path, size, modification time): a changed file is read again."""
+    remembered = functools.lru_cache(maxsize=32)(lambda db, size, mtime_ns: read(db))
+
+    @functools.wraps(read)
+    def per_file(db: str | Path):
+        path = Path(db).resolve()
+        stat = path.stat()
+        return remembered(str(path), stat.st_size, stat.st_mtime_ns)
+
+    return per_file
+
+
+@_per_file
 def dataset_hash(db: str | Path) -> str:
     """The store's content hash: samples carry it so reports never pool two different benchmarks.
 
-    Hashing reads every table once, so it is remembered per file (path, size, modification time).
+    Hashing reads every table once, so it is remembered per file.
     """
-    stat = Path(db).stat()
-    return _dataset_hash(str(Path(db).resolve()), stat.st_size, stat.st_mtime_ns)
-
-
-@functools.lru_cache(maxsize=32)
-def _dataset_hash(db: str, size: int, mtime_ns: int) -> str:
     con = open_store(db, read_only=True)
     try:
         return content_hash(con)
@@ -79,18 +87,13 @@ def _dataset_hash(db: str, size: int, mtime_ns: int) -> str:
         con.close()
 
 
+@_per_file
 def text_source(db: str | Path) -> str:
     """Where the benchmark's text came from, so a report says what it measured on.
 
     Generated stores record it in meta (`templates`, real-chat fillers, a writer model); an imported store
     says which public dataset it was imported from.
     """
-    stat = Path(db).stat()
-    return _text_source(str(Path(db).resolve()), stat.st_size, stat.st_mtime_ns)
-
-
-@functools.lru_cache(maxsize=32)
-def _text_source(db: str, size: int, mtime_ns: int) -> str:
     con = open_store(db, read_only=True)
     try:
         meta = dict(con.execute("SELECT key, value FROM meta WHERE key IN ('text_source', 'source')").fetchall())
