@@ -33,3 +33,13 @@ def run_adapter(db, system: str, memory_outputs, options: dict, answer: str = "G
                  model=reader, model_roles={"memory": memory_model}, display="none", log_dir=None)
     assert log.status == "success", log.error
     return log
+
+
+def memory_calls_billed(sample, input_tokens: int, output_tokens: int) -> list:
+    """The sample's memory-role model calls, after checking each was billed at the scripted per-call usage
+    (role usage, and the adapter's ingest tokens, add up to per-call usage times the calls in the log)."""
+    calls = [e for e in sample.events if e.event == "model" and e.role == "memory"]
+    usage = sample.role_usage["memory"]
+    assert usage.input_tokens == input_tokens * len(calls) and usage.output_tokens == output_tokens * len(calls)
+    assert sample.store["ingest_tokens"] == (input_tokens + output_tokens) * len(calls)
+    return calls
