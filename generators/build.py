@@ -65,7 +65,7 @@ def build_persona(index: int, config: GenerationConfig, pack: Pack, maker: Fille
             cid = f"{pid}-c{slot:04d}"
             filler_ids[slot] = cid
             draft = fillers[slot].draft()
-            emitted = emit_conversation(rows, pid, cid, draft, "filler", window[slot], filler_rng, conv_tokens)
+            emitted = emit_conversation(rows, pid, cid, draft, "filler", window[slot], filler_rng, conv_tokens, ids)
             emit_facts(rows, ids, pid, draft, emitted)  # hard negatives: other people's values
         return filler_ids[slot]
 
@@ -93,11 +93,12 @@ def build_persona(index: int, config: GenerationConfig, pack: Pack, maker: Fille
                 next_conv += 1
                 slot_conv[slot] = cid
                 conv = own.with_planted(fillers[slot], draft_conv, rng)
-                emitted = emit_conversation(rows, pid, cid, conv, "evidence", window[slot], rng, conv_tokens)
+                emitted = emit_conversation(rows, pid, cid, conv, "evidence", window[slot], rng, conv_tokens, ids)
                 evidence.append(emitted)
                 texts.append(conv.turns[conv.evidence_turn][1])
                 conversation.extend(text for _, text, _ in conv.turns)
-                context.extend(text for _, text, marked in draft_conv.turns if not marked)
+                if not draft_conv.aside:  # an aside's acknowledgement is in the conversation only sometimes
+                    context.extend(text for _, text, marked in draft_conv.turns if not marked)
             facts = emit_facts_for_question(rows, ids, pid, draft, evidence)
             asked = asked_at(window[-1], rng)
             if draft.valid_days:  # ask while the circumstance holds, if the timeline allows

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import random
 import string
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
@@ -22,6 +23,8 @@ from memcurve.generators.tokens import cached_tokens
 
 LENGTHS = ("real", "short")
 MAX_REPLY_TOKENS = 400  # a long reply is 150-400 tokens
+ASIDE_SHARE = 0.8  # composed user turns that mention a fact in passing (real length)
+ACK_SHARE = 0.7  # of those, the ones whose reply acknowledges it
 KINDS = ("explain", "plan", "ideas", "steps", "troubleshoot", "compare", "draft", "checklist", "review")
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _NUMBER_WORDS = ("two", "three", "four", "five", "six", "seven")
@@ -130,9 +133,14 @@ class Composer:
 
     length: str
     context: dict  # persona details that are no slot: first_name, job, hobby
+    # rng -> (sentence, acknowledgement or None, the fact of someone else it states or None): a fact the
+    # persona mentions in passing (generators.fillers)
+    aside: Callable[[random.Random], tuple] | None = None
 
     def __post_init__(self) -> None:
         self.used: set[str] = set()
+        self.asides: dict[str, tuple] = {}  # user turn -> (the turn without its aside, aside first?, fact or None)
+        self.acks: dict[str, str] = {}  # acknowledging reply -> the reply without its acknowledgement
 
     # ---------------------------------------------------------------------------------------- pieces
 
@@ -161,14 +169,35 @@ class Composer:
         self.used.add(text)
         return text
 
-    def _user(self, rng: random.Random, frame: str, item: str, detail_share: float) -> str:
+    def _user(self, rng: random.Random, frame: str, item: str, detail_share: float) -> tuple[str, str | None]:
+        """(turn, acknowledgement its reply opens with, or None)."""
+        said: list = []
+
         def make() -> str:
             text = self.fill(rng, frame, item)
             if rng.random() < detail_share:
                 detail = self.fill(rng, rng.choice(_DETAILS), item)
                 text = f"{detail} {text}" if rng.random() < 0.4 else f"{text} {detail}"
+            said.clear()
+            if self.aside is not None and self.length == "real" and rng.random() < ASIDE_SHARE:
+                sentence, ack, fact = self.aside(rng)
+                first = rng.random() < 0.5
+                said.extend([text, first, fact, ack if ack and rng.random() < ACK_SHARE else None])
+                text = with_aside(text, sentence, first)
             return text
-        return self._unique(rng, make)
+        text = self._unique(rng, make)
+        if not said:
+            return text, None
+        self.asides[text] = (said[0], said[1], said[2])
+        return text, said[3]
+
+    def _acknowledged(self, reply: str, ack: str | None) -> str:
+        if ack is None:
+            return reply
+        text = with_ack(reply, ack)
+        self.used.add(text)
+        self.acks[text] = reply
+        return text
 
     def _tips(self, rng: random.Random, domain: str, item: str, count: int, elaborate: float) -> list[str]:
         tips = rng.sample(_domains()[domain]["tips"], min(count, len(_domains()[domain]["tips"])))
@@ -210,15 +239,17 @@ class Composer:
     def segment(self, rng: random.Random, family: tuple[str, str], rounds: int, long: bool) -> list[tuple[str, str, bool]]:
         domain, kind = family
         item = rng.choice(_domains()[domain]["items"])
-        turns = [("user", self._user(rng, rng.choice(_REQUESTS[kind]), item, 0.45), False),
-                 ("assistant", self._reply(rng, domain, kind, item, long), False)]
+        user, ack = self._user(rng, rng.choice(_REQUESTS[kind]), item, 0.45)
+        turns = [("user", user, False),
+                 ("assistant", self._acknowledged(self._reply(rng, domain, kind, item, long), ack), False)]
         for _ in range(rounds - 1):
             if rng.random() < 0.2:
                 frame = rng.choice(_ACKS) + " " + rng.choice(_FOLLOWUPS)
             else:
                 frame = rng.choice(_FOLLOWUPS)
-            turns.append(("user", self._user(rng, frame, item, 0.35), False))
-            turns.append(("assistant", self._followup_reply(rng, domain, item, long), False))
+            user, ack = self._user(rng, frame, item, 0.35)
+            turns.append(("user", user, False))
+            turns.append(("assistant", self._acknowledged(self._followup_reply(rng, domain, item, long), ack), False))
         return turns
 
     def side(self, rng: random.Random, messages: int) -> list[tuple[str, str, bool]]:
@@ -239,6 +270,16 @@ class Composer:
         segments.insert(side_at, self.side(rng, side_messages(rng)))
         topic = " + ".join(f"{d}/{k}" for d, k in picked)
         return topic, segments, side_at
+
+
+def with_aside(turn: str, sentence: str, first: bool) -> str:
+    """A user turn with a fact said in passing before or after it."""
+    return f"{sentence} {turn}" if first else f"{turn} {sentence}"
+
+
+def with_ack(reply: str, ack: str) -> str:
+    """A reply that opens by acknowledging what the user mentioned in passing."""
+    return f"{ack}\n\n{reply}" if "\n" in reply else f"{ack} {reply}"
 
 
 def _within(render, tips: list[str]) -> str:

@@ -51,8 +51,9 @@ class Ids:
         return fid
 
 
-def emit_conversation(rows, pid, cid, draft, kind, start, rng, conv_tokens) -> tuple[str, int]:
-    """Write a conversation starting at `start`; return (evidence message id, its sent_at) or ('', 0)."""
+def emit_conversation(rows, pid, cid, draft, kind, start, rng, conv_tokens, ids=None) -> tuple[str, int]:
+    """Write a conversation starting at `start`; return (evidence message id, its sent_at) or ('', 0).
+    Other people's values said at other turns (draft.others) are registered as their facts (ids numbers them)."""
     t = start
     rows.add("conversations", cid, pid, t, draft.topic, kind)
     msgs = rows["messages"]
@@ -75,6 +76,9 @@ def emit_conversation(rows, pid, cid, draft, kind, start, rng, conv_tokens) -> t
     msgs["sent_at"].extend(times)
     msgs["tokens"].extend(tokens)
     conv_tokens[cid] = sum(tokens)
+    for turn, fact in draft.others:  # other people's values said elsewhere in the conversation
+        rows.add("facts", ids.fact(), pid, fact.subject, fact.slot, fact.value, times[turn], None, None,
+                 f"{cid}-m{turn:02d}")
     return evidence
 
 

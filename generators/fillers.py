@@ -14,9 +14,9 @@ no message text repeats within a persona's conversations.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from memcurve.generators.compose import Composer
+from memcurve.generators.compose import Composer, with_ack, with_aside
 from memcurve.generators.personas import Persona
 from memcurve.generators.planting.common import ConversationDraft, FactDraft, check_evidence
 from memcurve.generators.planting.vocab import words
@@ -54,10 +54,12 @@ class Filler:
     topic: str
     segments: list[list[tuple[str, str, bool]]]
     side_at: int
-    facts: list[FactDraft]
+    facts: list[FactDraft]  # stated by the marked turn (a hard negative side exchange)
+    others: list[tuple[int, FactDraft]] = field(default_factory=list)  # (turn, fact) stated by decoy asides
 
     def draft(self) -> ConversationDraft:
-        return ConversationDraft(self.topic, [t for seg in self.segments for t in seg], list(self.facts))
+        return ConversationDraft(self.topic, [t for seg in self.segments for t in seg], list(self.facts),
+                                 others=list(self.others))
 
 
 class FillerMaker:
@@ -68,6 +70,8 @@ class FillerMaker:
         self.plain = [s for key in pack.keys("fillers") for s in pack.sections(key, "conversation")]
         self.negatives = {key.split("/", 1)[1]: pack.sections(key, "conversation") for key in pack.keys("negatives")}
         self.keys = {id(s): key for key in pack.keys("fillers") for s in pack.sections(key, "conversation")}
+        self.asides = {key: found for key, sections in pack.files.items()
+                       if (found := [s for s in sections if s.kind == "aside"])}
 
     def for_persona(self, persona: Persona) -> PersonaFillers:
         return PersonaFillers(self, persona)
@@ -79,8 +83,15 @@ class PersonaFillers:
     def __init__(self, maker: FillerMaker, persona: Persona) -> None:
         self.maker = maker
         self.persona = persona
-        self.composer = Composer(maker.length, persona.safe_context())
+        self.decoys = [d for d in decoys(persona) if d[0] in maker.asides]
+        self.composer = Composer(maker.length, persona.safe_context(), self._decoy if self.decoys else None)
         self.unused_templates = list(range(len(maker.plain)))
+
+    def _decoy(self, rng: random.Random) -> tuple[str, str | None, FactDraft | None]:
+        """A decoy aside: a fact the persona never gets asked about, or someone else's value, said in passing."""
+        key, context, fact = rng.choice(self.decoys)
+        section = rng.choice(self.maker.asides[key])
+        return (*aside_lines(section.conversation(context)), fact)
 
     def make(self, rng: random.Random) -> Filler:
         topic, segments, side_at = self.composer.conversation(rng)
@@ -101,13 +112,62 @@ class PersonaFillers:
             turns = section.conversation(filler_context(persona, rng))
             check_evidence(section.display, section.line, turns, None)
             segments[side_at] = self.fresh(rng, turns)
-        return Filler(topic, segments, side_at, facts)
+        return Filler(topic, segments, side_at, facts, self._decoy_facts(segments))
+
+    def _decoy_facts(self, segments) -> list[tuple[int, FactDraft]]:
+        asides = self.composer.asides
+        turns = [t for seg in segments for t in seg]
+        out = []
+        for i, (_, text, _) in enumerate(turns):
+            fact = asides[text][2] if text in asides else None
+            if fact:
+                out.append((i, fact))
+                if i + 1 < len(turns) and turns[i + 1][1] in self.composer.acks:  # the reply names it too
+                    out.append((i + 1, fact))
+        return out
 
     def with_planted(self, filler: Filler, planted: ConversationDraft, rng: random.Random) -> ConversationDraft:
-        """The evidence conversation of a slot: its filler with the side exchange replaced by the planted one."""
+        """The evidence conversation of a slot: its filler with the side exchange replaced by the planted one,
+        or (an aside) with the aside of one of its user turns replaced by the planted aside."""
+        if planted.aside:
+            return self._with_aside(filler, planted, rng)
         segments = list(filler.segments)
         segments[filler.side_at] = self.fresh(rng, planted.turns)
-        return ConversationDraft(filler.topic, [t for seg in segments for t in seg], planted.facts)
+        # decoy facts outside the side exchange keep their turns, shifted by the planted exchange's length
+        start = sum(len(seg) for seg in filler.segments[:filler.side_at])
+        end = start + len(filler.segments[filler.side_at])
+        shift = len(segments[filler.side_at]) - (end - start)
+        others = [(i if i < start else i + shift, fact) for i, fact in filler.others if not start <= i < end]
+        return ConversationDraft(filler.topic, [t for seg in segments for t in seg], planted.facts, others=others)
+
+    def _with_aside(self, filler: Filler, planted: ConversationDraft, rng: random.Random) -> ConversationDraft:
+        turns = [t for seg in filler.segments for t in seg]
+        hosts = [i for i, t in enumerate(turns) if t[1] in self.composer.asides]
+        if not hosts:  # no decoy asides (a persona without decoys): any composed user turn
+            hosts = [i for i, t in enumerate(turns) if t[0] == "user"]
+        at = rng.choice(hosts)
+        base, first, _ = self.composer.asides.get(turns[at][1], (turns[at][1], rng.random() < 0.5, None))
+        sentence, ack = aside_lines(planted.turns)
+        text = with_aside(base, sentence, first)
+        if text in self.composer.used:  # the same sentence on the same bare turn elsewhere: said the other way
+            text = with_aside(base, sentence, not first)
+        text = self.fresh(rng, [("user", text, True)])[0][1]
+        # a hard negative in the host keeps its text and its fact (registered at its own turn), not its mark
+        negative = [i for i, t in enumerate(turns) if t[2]]
+        others = [(negative[0], fact) for fact in filler.facts] if negative else []
+        others += [(i, fact) for i, fact in filler.others if i not in (at, at + 1)]
+        out = [(speaker, t, False) for speaker, t, _ in turns]
+        out[at] = ("user", text, True)
+        if at + 1 < len(out) and out[at + 1][0] == "assistant":
+            reply = out[at + 1][1]
+            body = self.composer.acks.get(reply)
+            if body is not None:  # the host's reply acknowledged its decoy: this one acknowledges the fact
+                reply = with_ack(body, ack) if ack else body
+                self.composer.used.add(reply)
+                out[at + 1] = ("assistant", reply, False)
+                if ack:  # the acknowledgement names the value too: someone else's is registered as theirs
+                    others += [(at + 1, fact) for fact in planted.facts if fact.subject != "user"]
+        return ConversationDraft(filler.topic, out, planted.facts, others=others)
 
     def fresh(self, rng: random.Random, turns: list[tuple[str, str, bool]]) -> list[tuple[str, str, bool]]:
         """Template turns with every line this persona already used extended by a short composed tail (a marked
@@ -123,6 +183,26 @@ class PersonaFillers:
             used.add(text)
             out.append((speaker, text, marked))
         return out
+
+
+def decoys(persona: Persona) -> list[tuple[str, dict, FactDraft | None]]:
+    """(template key, context, fact to register or None) of every aside this persona may say in any
+    conversation: its own facts that are never asked (each planter's `decoys`) and other people's values
+    (hard negatives, registered as their facts)."""
+    from memcurve.generators.planting.registry import PLANTERS
+
+    out = [d for planter in PLANTERS.values() for d in getattr(planter, "decoys", lambda _: [])(persona)]
+    base = persona.safe_context()
+    out += [(f"negatives/{slot}", {**base, "subject": subject, "value": value}, FactDraft(subject, slot, value))
+            for slot, (subject, value) in sorted(persona.others.items())]
+    return out
+
+
+def aside_lines(turns: list[tuple[str, str, bool]]) -> tuple[str, str | None]:
+    """(the stating sentence, the acknowledgement or None) of a rendered aside."""
+    sentence = next(text for _, text, marked in turns if marked)
+    ack = next((text for _, text, marked in turns if not marked), None)
+    return sentence, ack
 
 
 def negative_samples(persona: Persona) -> dict:

@@ -47,16 +47,17 @@ def validate_pack(pack: Pack) -> None:
         sections = pack.files.get(key)
         if not sections:
             raise TemplateError(f"templates/{key}.j2: missing from the pack")
-        wanted = {"conversation": conv_contexts, "question": question_contexts}
+        wanted = {"conversation": conv_contexts, "question": question_contexts,
+                  "aside": conv_contexts if speaker else []}  # asides state a planted value
         for kind, contexts in wanted.items():
-            if contexts and not any(s.kind == kind for s in sections):
+            if contexts and kind != "aside" and not any(s.kind == kind for s in sections):  # asides are optional
                 raise TemplateError(f"{sections[0].display}: needs at least one '## {kind}' section")
         for section in sections:
             contexts = wanted[section.kind]
             if not contexts:
                 raise TemplateError(f"{section.display} line {section.line}: unexpected '## {section.kind}' section")
             for ctx in contexts:
-                if section.kind == "conversation":
+                if section.kind in ("conversation", "aside"):
                     check_evidence(section.display, section.line, section.conversation(ctx), speaker)
                 else:
                     section.question(ctx)

@@ -39,6 +39,9 @@ NEGATIVE_SLOTS: dict[str, str] = {
 # and then it is asked as an abstention question worded exactly like the answerable one
 ABSENTABLE: tuple[str, ...] = ("dog_name", "gym_name", "instrument", "partner_name", "sister_name")
 ABSENT_SHARE = 0.5
+# user slots a persona mentions in passing all the time but is never asked about: the same asides as
+# planted evidence, so a statement of a fact is no sign that a question asks for it
+DECOYS = 2
 
 
 def pool(name: str) -> tuple[str, ...]:
@@ -59,6 +62,7 @@ class Persona:
     circumstances: dict[str, dict[str, str]]  # domain -> aspect -> value key (vocab/implicit.yaml)
     others: dict[str, tuple[str, str]] = field(default_factory=dict)  # slot -> (subject, value): hard negatives
     absent: tuple[str, ...] = ()  # user slots this persona does not have (asked as abstention questions)
+    decoys: tuple[str, ...] = ()  # user slots it mentions in passing but is never asked about (DECOYS)
 
     @property
     def name(self) -> str:
@@ -72,7 +76,7 @@ class Persona:
             "pets": {"dog": self.facts.get("dog_name")}, "hobbies": self.hobbies,
             "diet": self.preferences["dinner"]["diet"], "gym": self.facts.get("gym_name"),
             "instrument": self.facts.get("instrument"), "doctor": self.facts["doctor_name"],
-            "does_not_have": list(self.absent),
+            "does_not_have": list(self.absent), "mentions_in_passing": list(self.decoys),
             "recommended_by_assistant": self.recommended,
             "preferences": {d: {a: prefs[d][a][v]["rubric"] for a, v in asp.items()}
                             for d, asp in self.preferences.items()},
@@ -99,9 +103,11 @@ def make_persona(index: int, rng: random.Random) -> Persona:
     for slot, p in NEGATIVE_SLOTS.items():
         choices = [v for v in pool(p) if v != own.get(slot)]
         others[slot] = (rng.choice(words("hn_subjects")), rng.choice(choices))
+    present = sorted(facts)
+    decoys = tuple(sorted(rng.sample(present, min(DECOYS, max(0, len(present) - 3)))))
     return Persona(
         persona_id=f"p{index:03d}", first_name=rng.choice(words("first_names")),
         last_name=rng.choice(words("last_names")), age=rng.randint(22, 68), job=rng.choice(words("jobs")),
         hobbies=rng.sample(words("hobbies"), 3), facts=facts, recommended=recommended, preferences=prefs,
-        circumstances=circ, others=others, absent=tuple(absent),
+        circumstances=circ, others=others, absent=tuple(absent), decoys=decoys,
     )

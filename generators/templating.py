@@ -5,6 +5,9 @@ Each file holds one or more sections, each opened by a header line:
 
     ## conversation      a conversation: one turn per line, "user: ..." or "assistant: ...";
                          a leading "*" ("*user: ...") marks the evidence (planting) message
+    ## aside             a fact said in passing inside an ordinary turn: one "*user: ..." (or "*assistant:")
+                         line, the sentence that states the value, and optionally one reply line that
+                         acknowledges it; the generator joins each line to a composed turn of that speaker
     ## question          a question: "question: ...", optional "answer: ...", "alias: ..." (repeatable),
                          "describes: ..." (repeatable: what a descriptor wording points at),
                          "rubric: ..."
@@ -39,7 +42,7 @@ from memcurve.generators.template_limits import (
 )
 
 BUILTIN_DIR = Path(__file__).parent / "templates"
-SECTION_KINDS = ("conversation", "question")
+SECTION_KINDS = ("conversation", "question", "aside")
 
 _HEADER = re.compile(r"^##\s*(\w+)\s*$")
 _TURN = re.compile(r"^(\*?)(user|assistant)\s*:\s*(.+)$")

@@ -29,7 +29,7 @@ def plant(pack, persona: Persona, rng, n: int, topic: str, chain) -> QuestionDra
     subject, value = persona.others[topic]
     base = persona.safe_context()
     convs = render_conversations(pack, f"negatives/{topic}", [{**base, "subject": subject, "value": value}] * n, rng,
-                                 [[FactDraft(subject, topic, value)] for _ in range(n)])
+                                 [[FactDraft(subject, topic, value)] for _ in range(n)], asides=True)
     q = render_question(pack, f"user_facts/{topic}", {**base, "value": value}, rng)
     return QuestionDraft(CATEGORY, f"{CATEGORY}/{topic}", q["question"], ABSTAIN, convs, aliases=list(ALIASES),
                          answer_kind="abstention", slot=topic, is_abstention=True)

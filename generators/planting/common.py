@@ -30,6 +30,8 @@ class ConversationDraft:
     topic: str  # the template key, e.g. "user_facts/dog_name"
     turns: list[tuple[str, str, bool]]  # (speaker, text, is_evidence)
     facts: list[FactDraft] = field(default_factory=list)  # stated by the evidence turn
+    aside: bool = False  # turns are an aside (a stating sentence, maybe an acknowledgement) for an ordinary turn
+    others: list[tuple[int, FactDraft]] = field(default_factory=list)  # (turn, fact): other people's values
 
     @property
     def evidence_turn(self) -> int:
@@ -60,18 +62,24 @@ class QuestionDraft:
 
 
 def render_conversation(pack: Pack, key: str, context: Mapping, rng: random.Random,
-                        facts: list[FactDraft], speaker: str = "user") -> ConversationDraft:
-    """Render one randomly chosen conversation variant of `key`; its single evidence turn states `facts`."""
-    section = rng.choice(pack.sections(key, "conversation"))
+                        facts: list[FactDraft], speaker: str = "user", asides: bool = False) -> ConversationDraft:
+    """Render one randomly chosen conversation variant of `key`; its single evidence turn states `facts`.
+    With `asides` and `## aside` sections in the template, one aside instead: the fact said in passing in an
+    ordinary composed turn (generators.fillers joins it to the turn), like the asides every filler carries."""
+    found = [s for s in pack.files.get(key, []) if s.kind == "aside"] if asides else []
+    section = rng.choice(found or pack.sections(key, "conversation"))
     turns = section.conversation(context)
     check_evidence(section.display, section.line, turns, speaker)
-    return ConversationDraft(key, turns, facts)
+    return ConversationDraft(key, turns, facts, aside=bool(found))
 
 
 def render_conversations(pack: Pack, key: str, contexts: list[Mapping], rng: random.Random,
-                         facts: list[list[FactDraft]], speaker: str = "user") -> list[ConversationDraft]:
-    """Render several evidence conversations of one question, each from a different variant while they last."""
-    sections = pack.sections(key, "conversation")
+                         facts: list[list[FactDraft]], speaker: str = "user",
+                         asides: bool = False) -> list[ConversationDraft]:
+    """Render several evidence conversations of one question, each from a different variant while they last
+    (asides, where `asides` is set and the template has them: see render_conversation)."""
+    found = [s for s in pack.files.get(key, []) if s.kind == "aside"] if asides else []
+    sections = found or pack.sections(key, "conversation")
     picks: list[int] = []
     while len(picks) < len(contexts):
         picks.extend(rng.sample(range(len(sections)), len(sections)))
@@ -80,7 +88,7 @@ def render_conversations(pack: Pack, key: str, contexts: list[Mapping], rng: ran
         section = sections[pick]
         turns = section.conversation(context)
         check_evidence(section.display, section.line, turns, speaker)
-        out.append(ConversationDraft(key, turns, stated))
+        out.append(ConversationDraft(key, turns, stated, aside=bool(found)))
     return out
 
 

@@ -28,8 +28,9 @@ def topics(n: int) -> list[str]:
 
 
 def available(persona: Persona, topic: str) -> bool:
-    """A persona is asked only about slots it has (no dog, no dog-name question)."""
-    return topic in RANKINGS or topic in persona.facts
+    """A persona is asked only about slots it has (no dog, no dog-name question) and never about its decoys
+    (slots it mentions in passing everywhere)."""
+    return topic in RANKINGS or (topic in persona.facts and topic not in persona.decoys)
 
 
 def spec(topic: str, item: str, lo: int, hi: int) -> int:
@@ -60,6 +61,12 @@ def _distinct_specs(rng, pool, n: int, topic: str, lo: int, hi: int, pick: str =
     return items
 
 
+def decoys(persona: Persona) -> list[tuple[str, dict, None]]:
+    """The persona's decoy slots, said in passing anywhere (never asked: `available`)."""
+    base = persona.safe_context()
+    return [(f"{CATEGORY}/{slot}", {**base, "value": persona.facts[slot]}, None) for slot in persona.decoys]
+
+
 def exclusive(topic: str) -> bool:
     return topic in RANKINGS
 
@@ -74,7 +81,8 @@ def plant(pack, persona: Persona, rng, n: int, topic: str, chain, *, category=CA
     base = persona.safe_context()
     if n == 1 and topic not in rankings:
         value = (values or persona.facts)[topic]
-        conv = render_conversation(pack, key, {**base, "value": value}, rng, [FactDraft(subject, topic, value)], speaker)
+        conv = render_conversation(pack, key, {**base, "value": value}, rng, [FactDraft(subject, topic, value)], speaker,
+                                   asides=True)
         q = render_question(pack, key, {**base, "value": value}, rng, conversation_text(conv))
         return QuestionDraft(category, key, q["question"], q["answer"] or value, [conv],
                              aliases=q["aliases"] or aliases_for(value), slot=topic)
