@@ -87,7 +87,7 @@ def build_persona(index: int, config: GenerationConfig, pack: Pack, maker: Fille
             qid = f"{pid}-q{question_no:04d}"
             question_no += 1
             qids.append(qid)
-            evidence, texts, conversation, context = [], [], [], []
+            evidence, texts, conversation, context, restating = [], [], [], [], []
             for draft_conv, slot in zip(draft.conversations, slots):
                 cid = f"{pid}-c{next_conv:04d}"
                 next_conv += 1
@@ -95,6 +95,7 @@ def build_persona(index: int, config: GenerationConfig, pack: Pack, maker: Fille
                 conv = own.with_planted(fillers[slot], draft_conv, rng)
                 emitted = emit_conversation(rows, pid, cid, conv, "evidence", window[slot], rng, conv_tokens, ids)
                 evidence.append(emitted)
+                restating.append([f"{cid}-m{turn:02d}" for turn in conv.restating])
                 texts.append(conv.turns[conv.evidence_turn][1])
                 conversation.extend(text for _, text, _ in conv.turns)
                 if not draft_conv.aside:  # an aside's acknowledgement is in the conversation only sometimes
@@ -109,7 +110,7 @@ def build_persona(index: int, config: GenerationConfig, pack: Pack, maker: Fille
             level = config.overlap_levels[(question_no - 1) % len(config.overlap_levels)]
             quoted = conversation or _shared_texts(fillers[layout.order[0]])  # in every history of the chain
             text = worded(draft.text, level, texts, context, quoted, _unquotable(draft), ladder_rng, text_words)
-            emit_question(rows, qid, pid, draft, text, evidence, facts, asked, texts, conversation)
+            emit_question(rows, qid, pid, draft, text, evidence, facts, asked, texts, conversation, restating)
         for slot in range(slots_total):
             if slot not in slot_conv:
                 slot_conv[slot] = filler_at(slot)

@@ -107,8 +107,10 @@ def emit_facts_for_question(rows, ids, pid, draft, evidence) -> list[tuple[str, 
     return [(fid, t) for fid, t, _ in planted]
 
 
-def emit_question(rows, qid, pid, draft, text, evidence, facts, asked_at, evidence_texts, conversation_texts) -> None:
-    """The question row (worded as `text`) with its measured overlaps and their level, and its evidence rows."""
+def emit_question(rows, qid, pid, draft, text, evidence, facts, asked_at, evidence_texts, conversation_texts,
+                  restating=None) -> None:
+    """The question row (worded as `text`) with its measured overlaps and their level, and its evidence rows:
+    each stating message, followed by the messages of its conversation that restate it (`restating`)."""
     answer, aliases = draft.answer, list(draft.aliases)
     if draft.temporal_kind:
         events = [(EPOCH + timedelta(microseconds=t), label) for (_, t), label in zip(facts, draft.event_labels)]
@@ -118,11 +120,11 @@ def emit_question(rows, qid, pid, draft, text, evidence, facts, asked_at, eviden
     rows.add("questions", qid, pid, draft.category, draft.question_type, text, answer, aliases, draft.rubric,
              draft.answer_kind, draft.slot, asked_at, draft.is_abstention, len(evidence), message, conversation,
              overlap_level(message, conversation, len(evidence)))
-    ev = rows["evidence"]
-    for ordinal, (mid, _) in enumerate(evidence):
-        ev["question_id"].append(qid)
-        ev["message_id"].append(mid)
-        ev["ordinal"].append(ordinal)
+    ordinal = 0
+    for at, (mid, _) in enumerate(evidence):
+        for message, restates in [(mid, False), *((m, True) for m in (restating[at] if restating else []))]:
+            rows.add("evidence", qid, message, ordinal, restates)
+            ordinal += 1
 
 
 def emit_histories(rows, config, pid, chain_id, layout, slot_conv, qids, conv_tokens) -> None:

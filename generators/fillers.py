@@ -158,6 +158,7 @@ class PersonaFillers:
         others += [(i, fact) for i, fact in filler.others if i not in (at, at + 1)]
         out = [(speaker, t, False) for speaker, t, _ in turns]
         out[at] = ("user", text, True)
+        restating: list[int] = []
         if at + 1 < len(out) and out[at + 1][0] == "assistant":
             reply = out[at + 1][1]
             body = self.composer.acks.get(reply)
@@ -165,9 +166,10 @@ class PersonaFillers:
                 reply = with_ack(body, ack) if ack else body
                 self.composer.used.add(reply)
                 out[at + 1] = ("assistant", reply, False)
-                if ack:  # the acknowledgement names the value too: someone else's is registered as theirs
+                if ack:  # the acknowledgement names the value too: evidence that restates it
+                    restating.append(at + 1)
                     others += [(at + 1, fact) for fact in planted.facts if fact.subject != "user"]
-        return ConversationDraft(filler.topic, out, planted.facts, others=others)
+        return ConversationDraft(filler.topic, out, planted.facts, others=others, restating=restating)
 
     def fresh(self, rng: random.Random, turns: list[tuple[str, str, bool]]) -> list[tuple[str, str, bool]]:
         """Template turns with every line this persona already used extended by a short composed tail (a marked

@@ -19,13 +19,14 @@ Measured = tuple[float, float, str]  # word_overlap, conversation_overlap, overl
 
 def measured_overlaps(con: duckdb.DuckDBPyConnection) -> Iterator[tuple[str, Measured, Measured]]:
     """(question id, recorded overlaps, overlaps measured on the stored texts) of every question whose evidence
-    messages all exist."""
+    messages all exist. Overlap is measured against the messages that state the evidence, not against an
+    acknowledgement that restates it (evidence.restates)."""
     personas = [r[0] for r in con.execute("SELECT DISTINCT persona_id FROM questions ORDER BY 1").fetchall()]
     for persona in personas:
         questions = con.execute("""
             SELECT q.question_id, q.text, q.word_overlap, q.conversation_overlap, q.overlap_level,
                    coalesce(list(e.message_id ORDER BY e.ordinal) FILTER (WHERE e.message_id IS NOT NULL), [])
-            FROM questions q LEFT JOIN evidence e ON e.question_id = q.question_id
+            FROM questions q LEFT JOIN evidence e ON e.question_id = q.question_id AND NOT e.restates
             WHERE q.persona_id = ? GROUP BY ALL ORDER BY q.question_id
         """, [persona]).fetchall()
         text_of, conversation_of, members = {}, {}, {}

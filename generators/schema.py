@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-SCHEMA_VERSION = 3  # 2: conversation_sources (real-chat provenance); 3: token sizes, overlap ladder
+SCHEMA_VERSION = 4  # 2: conversation_sources (real-chat provenance); 3: token sizes, overlap ladder;
+# 4: evidence.restates (acknowledgements that repeat a stated fact)
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,9 @@ _DECLARED = (
            Column("question_id", _TEXT, _S),
            Column("message_id", _TEXT, _S),
            Column("ordinal", _INT, _I, "order of the evidence in time"),
+           Column("restates", "BOOLEAN NOT NULL DEFAULT false", pa.bool_(),
+                  "the message repeats a fact another evidence message states (the assistant acknowledging it); "
+                  "questions.evidence_count counts the others"),
            order="question_id, ordinal"),
     _table("histories", ("history_id",),
            Column("history_id", _TEXT, _S, "p003-h02-n0030"),

@@ -6,6 +6,7 @@ ids; history checks report history ids. The checks:
 
 - evidence_present       every evidence message exists, lies inside every history that asks the question,
                          and was sent before the question's asked_at; evidence_count matches the rows
+                         that state (not those that restate)
 - answer_in_evidence     fact categories: the answer or an alias appears (case-insensitive) in the evidence
 - no_competing_value     no other message of a history states another value that the facts table records
                          for the question's slot (whole word, case-sensitive), except registered hard
@@ -200,7 +201,8 @@ def check_evidence_present(con, ctx) -> CheckSpec:
         UNION ALL
         SELECT q.question_id, 'evidence_count ' || q.evidence_count || ' but ' || coalesce(n.rows, 0)
                || ' evidence rows'
-        FROM questions q LEFT JOIN (SELECT question_id, count(*) AS rows FROM evidence GROUP BY 1) n
+        FROM questions q LEFT JOIN (SELECT question_id, count(*) FILTER (WHERE NOT restates) AS rows
+                                    FROM evidence GROUP BY 1) n
              ON n.question_id = q.question_id
         WHERE q.evidence_count <> coalesce(n.rows, 0)
         UNION ALL

@@ -357,7 +357,7 @@ def _write_question(state: _Import, where: Where, file: Path, question_id: str, 
         found.setdefault(message_id, text)
     ordered = sorted(found, key=lambda m: history.index[m][0])
     for ordinal, message_id in enumerate(ordered):
-        rows.add("evidence", question_id, message_id, ordinal)
+        rows.add("evidence", question_id, message_id, ordinal, False)
     evidence_texts = [history.index[m][1].text for m in ordered]
     conversation_texts = [c.text for group in history.candidates if any(c.message_id in found for c in group)
                           for c in group]

@@ -211,7 +211,7 @@ def _add_question(rows: Rows, where: Where, sample_id: str, persona_id: str, his
     ordered = sorted(found.items(), key=lambda item: item[1][0])
     sessions_of = {s for s, t in by_dia if by_dia[(s, t)][1] in found}
     for ordinal, (message_id, _) in enumerate(ordered):
-        rows.add("evidence", question_id, message_id, ordinal)
+        rows.add("evidence", question_id, message_id, ordinal, False)
     rows.add("questions", question_id, persona_id, category, f"locomo/{code}-{label}", question, answer, [], rubric,
              kind, None, asked_at, code == 5, len(ordered),
              *question_overlap(question, [t for _, (_, t) in ordered],

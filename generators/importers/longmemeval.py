@@ -187,7 +187,7 @@ def _add_instance(rows: Rows, name: str, index: int, inst: Any, faults: FaultLog
     if not evidence:
         faults.note(FAULT_NO_EVIDENCE, qid)
     for ordinal, (message_id, _) in enumerate(evidence):
-        rows.add("evidence", qid, message_id, ordinal)
+        rows.add("evidence", qid, message_id, ordinal, False)
     if started and asked_at < max(started):
         faults.note(FAULT_EARLY_QUESTION, f"{qid}: asked {asked_at:%Y-%m-%d %H:%M}, last session "
                                           f"{max(started):%Y-%m-%d %H:%M}")

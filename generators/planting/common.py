@@ -32,6 +32,7 @@ class ConversationDraft:
     facts: list[FactDraft] = field(default_factory=list)  # stated by the evidence turn
     aside: bool = False  # turns are an aside (a stating sentence, maybe an acknowledgement) for an ordinary turn
     others: list[tuple[int, FactDraft]] = field(default_factory=list)  # (turn, fact): other people's values
+    restating: list[int] = field(default_factory=list)  # turns that repeat the evidence (an acknowledgement)
 
     @property
     def evidence_turn(self) -> int:
