@@ -3,7 +3,7 @@
 Any benchmark, generated or imported, goes through the same sections, printed per category:
 - detectors: an evidence detector trained on one store and tested on the other (DB2 given: trained on DB2,
   tested on DB; else trained on the even personas and tested on the odd ones): message bag of words with
-  logistic regression, and conversation shape; and the same bag of words on question text alone, asked to
+  logistic regression (also each category's evidence against all other messages), and conversation shape; and the same bag of words on question text alone, asked to
   tell abstention questions from answerable ones (over all questions, and over the questions of the slots
   abstention asks about, where wording is the only clue left); AUC (generators.audit_detect);
 - no-history baselines scored by the project's own deterministic scorer (memcurve.evals.scorers.answer_check
@@ -36,7 +36,8 @@ from pathlib import Path
 
 import numpy as np
 
-from memcurve.generators.audit_detect import auc, message_detector_auc, shape_detector_auc, shape_features
+from memcurve.generators.audit_detect import (auc, group_aucs, message_detector_auc, message_detector_scores,
+                                              shape_detector_auc, shape_features)
 from memcurve.generators.store import open_store, read_meta
 
 THRESHOLDS = {
@@ -65,6 +66,7 @@ class Store:
     messages: list[tuple]  # (message_id, conversation_id, persona_id, speaker, text, tokens)
     evidence: set[str]
     histories: list[tuple]  # (history_id, chain_id, size, tokens)
+    evidence_category: dict[str, str] = field(default_factory=dict)  # evidence message -> a category it serves
 
     @classmethod
     def load(cls, path: Path) -> Store:
@@ -79,12 +81,14 @@ class Store:
                 SELECT m.message_id, m.conversation_id, c.persona_id, m.speaker, m.text, m.tokens
                 FROM messages m JOIN conversations c USING (conversation_id)
                 ORDER BY m.conversation_id, m.position""").fetchall()
-            evidence = {r[0] for r in con.execute("SELECT DISTINCT message_id FROM evidence").fetchall()}
+            evidence_category = dict(con.execute("""SELECT e.message_id, min(q.category) FROM evidence e
+                                                    JOIN questions q USING (question_id) GROUP BY 1""").fetchall())
+            evidence = set(evidence_category)
             histories = con.execute(
                 "SELECT history_id, chain_id, size, tokens FROM histories ORDER BY history_id").fetchall()
         finally:
             con.close()
-        return cls(Path(path), meta, questions, messages, evidence, histories)
+        return cls(Path(path), meta, questions, messages, evidence, histories, evidence_category)
 
 
 @dataclass
@@ -212,9 +216,12 @@ def _detector_section(report: AuditReport, store: Store, train: Store | None) ->
         return
     tr, te = _sample(tr_msgs, tr_ev, rng), _sample(te_msgs, te_ev, rng)
     figures = {}
-    figures["messages"] = message_detector_auc(
-        ([m[4] for m in tr], np.array([m[0] in tr_ev for m in tr])),
-        ([m[4] for m in te], np.array([m[0] in te_ev for m in te])))
+    labels = np.array([m[0] in te_ev for m in te])
+    scores = message_detector_scores(([m[4] for m in tr], np.array([m[0] in tr_ev for m in tr])), [m[4] for m in te])
+    figures["messages"] = auc(labels, scores)
+    # each category's evidence against all other messages: which category gives itself away
+    for category, value in group_aucs(labels, scores, [store.evidence_category.get(m[0]) for m in te]).items():
+        figures[f"messages: {category}"] = value
     for speaker in ("user", "assistant"):
         a = [m for m in tr if m[3] == speaker]
         b = [m for m in te if m[3] == speaker]

@@ -92,11 +92,27 @@ def logistic_scores(x, w: np.ndarray) -> np.ndarray:
     return x @ w[:-1] + w[-1]
 
 
-def message_detector_auc(train: tuple[list[str], np.ndarray], test: tuple[list[str], np.ndarray]) -> float:
-    """AUC on `test` of a TF-IDF + logistic regression evidence detector fitted on `train`."""
+def message_detector_scores(train: tuple[list[str], np.ndarray], test: list[str]) -> np.ndarray:
+    """Scores of `test` texts by a TF-IDF + logistic regression evidence detector fitted on `train`."""
     vec = Tfidf(train[0])
     w = logistic_fit(vec.transform(train[0]), train[1])
-    return auc(test[1], logistic_scores(vec.transform(test[0]), w))
+    return logistic_scores(vec.transform(test), w)
+
+
+def message_detector_auc(train: tuple[list[str], np.ndarray], test: tuple[list[str], np.ndarray]) -> float:
+    """AUC on `test` of a TF-IDF + logistic regression evidence detector fitted on `train`."""
+    return auc(test[1], message_detector_scores(train, test[0]))
+
+
+def group_aucs(labels: np.ndarray, scores: np.ndarray, groups: list[str | None]) -> dict[str, float]:
+    """AUC of each group of positives (e.g. the evidence of one category) against all negatives."""
+    labels = np.asarray(labels, dtype=bool)
+    out = {}
+    for group in sorted({g for g, y in zip(groups, labels) if y and g}):
+        mask = labels & np.array([g == group for g in groups])
+        keep = mask | ~labels
+        out[group] = auc(mask[keep], scores[keep])
+    return out
 
 
 SHAPE_FEATURES = ("messages", "log_tokens", "user_share", "first_is_user", "last_is_user", "longest_run",
