@@ -15,7 +15,7 @@ from __future__ import annotations
 import random
 import string
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import cache
 
 from memcurve.generators.planting.vocab import structured, words
@@ -24,7 +24,8 @@ from memcurve.generators.tokens import cached_tokens
 LENGTHS = ("real", "short")
 MAX_REPLY_TOKENS = 400  # a long reply is 150-400 tokens
 ASIDE_SHARE = 0.8  # composed user turns that mention a fact in passing (real length)
-ACK_SHARE = 0.7  # of those, the ones whose reply acknowledges it
+ASSISTANT_ASIDE_SHARE = 0.6  # composed replies that mention a recommendation in passing (real length)
+ACK_SHARE = 0.7  # of those, the ones whose next turn (the other speaker's) acknowledges it
 KINDS = ("explain", "plan", "ideas", "steps", "troubleshoot", "compare", "draft", "checklist", "review")
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _NUMBER_WORDS = ("two", "three", "four", "five", "six", "seven")
@@ -133,14 +134,13 @@ class Composer:
 
     length: str
     context: dict  # persona details that are no slot: first_name, job, hobby
-    # rng -> (sentence, acknowledgement or None, the fact of someone else it states or None): a fact the
-    # persona mentions in passing (generators.fillers)
-    aside: Callable[[random.Random], tuple] | None = None
+    # speaker -> (rng -> (sentence, acknowledgement or None, the fact of someone else it states or None)): what
+    # that speaker mentions in passing (generators.fillers); a speaker without one says nothing in passing
+    asides: dict[str, Callable[[random.Random], tuple]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.used: set[str] = set()
-        self.asides: dict[str, tuple] = {}  # user turn -> (the turn without its aside, aside first?, fact or None)
-        self.acks: dict[str, str] = {}  # acknowledging reply -> the reply without its acknowledgement
+        self.said: dict[str, Said] = {}  # composed turn with an aside or an opening -> how it was put together
 
     # ---------------------------------------------------------------------------------------- pieces
 
@@ -169,8 +169,10 @@ class Composer:
         self.used.add(text)
         return text
 
-    def _user(self, rng: random.Random, frame: str, item: str, detail_share: float) -> tuple[str, str | None]:
-        """(turn, acknowledgement its reply opens with, or None)."""
+    def _user(self, rng: random.Random, frame: str, item: str, detail_share: float,
+              opening: str | None) -> tuple[str, str | None]:
+        """(turn, acknowledgement its reply opens with, or None); the turn opens with `opening`, the
+        acknowledgement of the previous reply's aside."""
         said: list = []
 
         def make() -> str:
@@ -178,26 +180,35 @@ class Composer:
             if rng.random() < detail_share:
                 detail = self.fill(rng, rng.choice(_DETAILS), item)
                 text = f"{detail} {text}" if rng.random() < 0.4 else f"{text} {detail}"
-            said.clear()
-            if self.aside is not None and self.length == "real" and rng.random() < ASIDE_SHARE:
-                sentence, ack, fact = self.aside(rng)
-                first = rng.random() < 0.5
-                said.extend([text, first, fact, ack if ack and rng.random() < ACK_SHARE else None])
-                text = with_aside(text, sentence, first)
-            return text
+            said[:] = self._in_passing(rng, Said("user", text, opening))
+            return said[0].text()
         text = self._unique(rng, make)
-        if not said:
-            return text, None
-        self.asides[text] = (said[0], said[1], said[2])
-        return text, said[3]
+        return self._registered(text, *said)
 
-    def _acknowledged(self, reply: str, ack: str | None) -> str:
-        if ack is None:
-            return reply
-        text = with_ack(reply, ack)
+    def _answer(self, rng: random.Random, reply: str, opening: str | None) -> tuple[str, str | None]:
+        """(the reply opening with `opening`, maybe with an aside closing it; the acknowledgement the next user
+        turn opens with, or None)."""
+        text, ack = self._registered(None, *self._in_passing(rng, Said("assistant", reply, opening)))
         self.used.add(text)
-        self.acks[text] = reply
-        return text
+        return text, ack
+
+    def _in_passing(self, rng: random.Random, said: Said) -> tuple[Said, str | None]:
+        """`said` with, at its speaker's share, a decoy aside (the user's before or after the turn, the assistant's
+        closing the reply), and the acknowledgement of it the next turn opens with, or None."""
+        pick = self.asides.get(said.speaker)
+        if pick is None or self.length != "real" or rng.random() >= _SHARES[said.speaker]:
+            return said, None
+        sentence, ack, fact = pick(rng)
+        first = said.speaker == "user" and rng.random() < 0.5
+        return replace(said, aside=sentence, first=first, fact=fact), ack if ack and rng.random() < ACK_SHARE else None
+
+    def _registered(self, text: str | None, said: Said, ack: str | None) -> tuple[str, str | None]:
+        """Remember how a dressed turn was put together (a numbered variant of it is a plain turn)."""
+        if text is not None and text != said.text():
+            return text, None
+        if said.aside or said.opening:
+            self.said[said.text()] = said
+        return said.text(), ack if said.aside else None
 
     def _tips(self, rng: random.Random, domain: str, item: str, count: int, elaborate: float) -> list[str]:
         tips = rng.sample(_domains()[domain]["tips"], min(count, len(_domains()[domain]["tips"])))
@@ -239,17 +250,17 @@ class Composer:
     def segment(self, rng: random.Random, family: tuple[str, str], rounds: int, long: bool) -> list[tuple[str, str, bool]]:
         domain, kind = family
         item = rng.choice(_domains()[domain]["items"])
-        user, ack = self._user(rng, rng.choice(_REQUESTS[kind]), item, 0.45)
-        turns = [("user", user, False),
-                 ("assistant", self._acknowledged(self._reply(rng, domain, kind, item, long), ack), False)]
+        user, ack = self._user(rng, rng.choice(_REQUESTS[kind]), item, 0.45, None)
+        reply, back = self._answer(rng, self._reply(rng, domain, kind, item, long), ack)
+        turns = [("user", user, False), ("assistant", reply, False)]
         for _ in range(rounds - 1):
             if rng.random() < 0.2:
                 frame = rng.choice(_ACKS) + " " + rng.choice(_FOLLOWUPS)
             else:
                 frame = rng.choice(_FOLLOWUPS)
-            user, ack = self._user(rng, frame, item, 0.35)
-            turns.append(("user", user, False))
-            turns.append(("assistant", self._acknowledged(self._followup_reply(rng, domain, item, long), ack), False))
+            user, ack = self._user(rng, frame, item, 0.35, back)
+            reply, back = self._answer(rng, self._followup_reply(rng, domain, item, long), ack)
+            turns += [("user", user, False), ("assistant", reply, False)]
         return turns
 
     def side(self, rng: random.Random, messages: int) -> list[tuple[str, str, bool]]:
@@ -272,14 +283,26 @@ class Composer:
         return topic, segments, side_at
 
 
-def with_aside(turn: str, sentence: str, first: bool) -> str:
-    """A user turn with a fact said in passing before or after it."""
-    return f"{sentence} {turn}" if first else f"{turn} {sentence}"
+_SHARES = {"user": ASIDE_SHARE, "assistant": ASSISTANT_ASIDE_SHARE}
 
 
-def with_ack(reply: str, ack: str) -> str:
-    """A reply that opens by acknowledging what the user mentioned in passing."""
-    return f"{ack}\n\n{reply}" if "\n" in reply else f"{ack} {reply}"
+@dataclass(frozen=True)
+class Said:
+    """How a composed turn was put together, so that an evidence conversation can swap its aside: the bare
+    turn, the acknowledgement of the previous turn's aside it opens with, and a fact said in passing (a
+    sentence before or after the bare turn; in a reply of several paragraphs, a paragraph of its own)."""
+
+    speaker: str
+    base: str
+    opening: str | None = None
+    aside: str | None = None
+    first: bool = False
+    fact: object = None  # the FactDraft of someone else the aside states, or None
+
+    def text(self) -> str:
+        parts = [self.opening] if self.opening else []
+        parts += [self.aside, self.base] if self.first else [self.base, self.aside]
+        return ("\n\n" if "\n" in self.base else " ").join(p for p in parts if p)
 
 
 def _within(render, tips: list[str]) -> str:

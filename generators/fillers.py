@@ -14,14 +14,15 @@ no message text repeats within a persona's conversations.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from memcurve.generators.compose import Composer, with_ack, with_aside
+from memcurve.generators.compose import Composer, Said
 from memcurve.generators.personas import Persona
 from memcurve.generators.planting.common import ConversationDraft, FactDraft, check_evidence
 from memcurve.generators.planting.vocab import words
 from memcurve.generators.templating import Pack
 
+RANKING_WEIGHT = 3  # a ranking kind's asides (one per item) are picked this many times as often as a slot's
 NEGATIVE_SHARE = 0.12  # share of fillers whose side exchange is a hard negative
 TEMPLATE_SHARE = 0.15  # share of fillers whose side exchange is a filler template (each used once per persona)
 _CONTEXT_POOLS = {
@@ -83,15 +84,31 @@ class PersonaFillers:
     def __init__(self, maker: FillerMaker, persona: Persona) -> None:
         self.maker = maker
         self.persona = persona
-        self.decoys = [d for d in decoys(persona) if d[0] in maker.asides]
-        self.composer = Composer(maker.length, persona.safe_context(), self._decoy if self.decoys else None)
+        # speaker -> template key -> [(context, fact or None)]: what that speaker may say in passing
+        self.decoys: dict[str, dict[str, list]] = {}
+        speakers: dict[str, str] = {}
+        for key, context, fact in decoys(persona):
+            if key in maker.asides:
+                if key not in speakers:
+                    speakers[key] = next(s for s, _, marked in maker.asides[key][0].conversation(context) if marked)
+                self.decoys.setdefault(speakers[key], {}).setdefault(key, []).append((context, fact))
+        self.composer = Composer(maker.length, persona.safe_context(),
+                                 {speaker: self._decoy(keys) for speaker, keys in self.decoys.items()})
         self.unused_templates = list(range(len(maker.plain)))
 
-    def _decoy(self, rng: random.Random) -> tuple[str, str | None, FactDraft | None]:
-        """A decoy aside: a fact the persona never gets asked about, or someone else's value, said in passing."""
-        key, context, fact = rng.choice(self.decoys)
-        section = rng.choice(self.maker.asides[key])
-        return (*aside_lines(section.conversation(context)), fact)
+    def _decoy(self, keys: dict[str, list]):
+        """rng -> a decoy aside of one speaker: a fact the persona is never asked about, or someone else's value,
+        said in passing. A key is picked about as often as its evidence occurs: once per slot, a ranking kind
+        (several items) up to RANKING_WEIGHT times as often."""
+        names = sorted(keys)
+        weights = [min(len(keys[k]), RANKING_WEIGHT) for k in names]
+
+        def pick(rng: random.Random) -> tuple[str, str | None, FactDraft | None]:
+            key = rng.choices(names, weights)[0]
+            context, fact = rng.choice(keys[key])
+            section = rng.choice(self.maker.asides[key])
+            return (*aside_lines(section.conversation(context)), fact)
+        return pick
 
     def make(self, rng: random.Random) -> Filler:
         topic, segments, side_at = self.composer.conversation(rng)
@@ -115,14 +132,14 @@ class PersonaFillers:
         return Filler(topic, segments, side_at, facts, self._decoy_facts(segments))
 
     def _decoy_facts(self, segments) -> list[tuple[int, FactDraft]]:
-        asides = self.composer.asides
+        said = self.composer.said
         turns = [t for seg in segments for t in seg]
         out = []
         for i, (_, text, _) in enumerate(turns):
-            fact = asides[text][2] if text in asides else None
+            fact = said[text].fact if text in said else None
             if fact:
                 out.append((i, fact))
-                if i + 1 < len(turns) and turns[i + 1][1] in self.composer.acks:  # the reply names it too
+                if i + 1 < len(turns) and _opening(said, turns[i + 1][1]):  # the next turn names it too
                     out.append((i + 1, fact))
         return out
 
@@ -141,34 +158,38 @@ class PersonaFillers:
         return ConversationDraft(filler.topic, [t for seg in segments for t in seg], planted.facts, others=others)
 
     def _with_aside(self, filler: Filler, planted: ConversationDraft, rng: random.Random) -> ConversationDraft:
+        said = self.composer.said
+        speaker = next(s for s, _, marked in planted.turns if marked)
         turns = [t for seg in filler.segments for t in seg]
-        hosts = [i for i, t in enumerate(turns) if t[1] in self.composer.asides]
-        if not hosts:  # no decoy asides (a persona without decoys): any composed user turn
-            hosts = [i for i, t in enumerate(turns) if t[0] == "user"]
+        hosts = [i for i, t in enumerate(turns) if t[0] == speaker and t[1] in said and said[t[1]].aside]
+        if not hosts:  # no decoy asides (a persona without decoys): any composed turn of the speaker
+            hosts = [i for i, t in enumerate(turns) if t[0] == speaker]
         at = rng.choice(hosts)
-        base, first, _ = self.composer.asides.get(turns[at][1], (turns[at][1], rng.random() < 0.5, None))
+        host = said.get(turns[at][1]) or Said(speaker, turns[at][1], first=speaker == "user" and rng.random() < 0.5)
         sentence, ack = aside_lines(planted.turns)
-        text = with_aside(base, sentence, first)
+        text = replace(host, aside=sentence).text()
         if text in self.composer.used:  # the same sentence on the same bare turn elsewhere: said the other way
-            text = with_aside(base, sentence, not first)
-        text = self.fresh(rng, [("user", text, True)])[0][1]
+            text = replace(host, aside=sentence, first=not host.first).text()
+        text = self.fresh(rng, [(speaker, text, True)])[0][1]
         # a hard negative in the host keeps its text and its fact (registered at its own turn), not its mark
         negative = [i for i, t in enumerate(turns) if t[2]]
         others = [(negative[0], fact) for fact in filler.facts] if negative else []
-        others += [(i, fact) for i, fact in filler.others if i not in (at, at + 1)]
-        out = [(speaker, t, False) for speaker, t, _ in turns]
-        out[at] = ("user", text, True)
+        answer = _opening(said, turns[at + 1][1]) if at + 1 < len(turns) and turns[at + 1][0] != speaker else None
+        kept = list(filler.others)
+        if host.fact is not None:  # the host's decoy, and its acknowledgement, no longer name someone else's value
+            kept.remove((at, host.fact))
+            if answer is not None:
+                kept.remove((at + 1, host.fact))
+        others += kept
+        out = [(s, t, False) for s, t, _ in turns]
+        out[at] = (speaker, text, True)
         restating: list[int] = []
-        if at + 1 < len(out) and out[at + 1][0] == "assistant":
-            reply = out[at + 1][1]
-            body = self.composer.acks.get(reply)
-            if body is not None:  # the host's reply acknowledged its decoy: this one acknowledges the fact
-                reply = with_ack(body, ack) if ack else body
-                self.composer.used.add(reply)
-                out[at + 1] = ("assistant", reply, False)
-                if ack:  # the acknowledgement names the value too: evidence that restates it
-                    restating.append(at + 1)
-                    others += [(at + 1, fact) for fact in planted.facts if fact.subject != "user"]
+        if answer is not None:  # the next turn acknowledged the host's decoy: it acknowledges the fact now
+            text = replace(answer, opening=ack).text()  # it acknowledges the planted fact instead (or nothing)
+            out[at + 1] = self.fresh(rng, [(out[at + 1][0], text, False)])[0]  # a bare turn may be used already
+            if ack:  # the acknowledgement names the value too: evidence that restates it (someone else's value
+                restating.append(at + 1)  # is registered as theirs)
+                others += [(at + 1, fact) for fact in planted.facts if fact.subject not in ("user", "assistant")]
         return ConversationDraft(filler.topic, out, planted.facts, others=others, restating=restating)
 
     def fresh(self, rng: random.Random, turns: list[tuple[str, str, bool]]) -> list[tuple[str, str, bool]]:
@@ -198,6 +219,12 @@ def decoys(persona: Persona) -> list[tuple[str, dict, FactDraft | None]]:
     out += [(f"negatives/{slot}", {**base, "subject": subject, "value": value}, FactDraft(subject, slot, value))
             for slot, (subject, value) in sorted(persona.others.items())]
     return out
+
+
+def _opening(said: dict, text: str) -> Said | None:
+    """How a turn that opens by acknowledging the previous turn's aside was put together, or None."""
+    found = said.get(text)
+    return found if found is not None and found.opening else None
 
 
 def aside_lines(turns: list[tuple[str, str, bool]]) -> tuple[str, str | None]:
