@@ -50,7 +50,7 @@ def build_persona(index: int, config: GenerationConfig, pack: Pack, maker: Fille
     slots_total = len(fillers)
 
     shapes = _draw_shapes(config, rng, slots_total)
-    chains = form_chains(shapes, config.questions_per_history, _caps(slots_total))
+    chains = form_chains(shapes, config.questions_per_history, _caps(slots_total, persona))
 
     start_day = datetime.fromisoformat(config.start_date) + timedelta(days=index % 5)
     window = starts(slots_total, start_day, rng)
@@ -163,7 +163,7 @@ def _draw_shapes(config: GenerationConfig, rng: random.Random, largest: int) -> 
     return shapes
 
 
-def _caps(largest: int):
+def _caps(largest: int, persona: Persona):
     events = len(words("events"))
 
     def cap(resource: str, n: int) -> int:
@@ -171,7 +171,8 @@ def _caps(largest: int):
             return max(n, largest // 2)
         if resource == "events":
             return events
-        return len(PLANTERS[resource].topics(n))
+        planter = PLANTERS[resource]  # exclusive topics: as many as this persona can be asked
+        return len([t for t in planter.topics(n) if _available(planter, persona, t)])
 
     return cap
 

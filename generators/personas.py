@@ -42,6 +42,8 @@ ABSENT_SHARE = 0.5
 # user slots a persona mentions in passing all the time but is never asked about: the same asides as
 # planted evidence, so a statement of a fact is no sign that a question asks for it
 DECOYS = 2
+ASSISTANT_DECOYS = 2  # likewise, recommendations the assistant mentions in passing (of ASSISTANT_SLOTS)
+RANKING_DECOYS = 1  # likewise, per category with rankings: kinds whose items are mentioned in passing
 
 
 def pool(name: str) -> tuple[str, ...]:
@@ -62,7 +64,9 @@ class Persona:
     circumstances: dict[str, dict[str, str]]  # domain -> aspect -> value key (vocab/implicit.yaml)
     others: dict[str, tuple[str, str]] = field(default_factory=dict)  # slot -> (subject, value): hard negatives
     absent: tuple[str, ...] = ()  # user slots this persona does not have (asked as abstention questions)
-    decoys: tuple[str, ...] = ()  # user slots it mentions in passing but is never asked about (DECOYS)
+    # slots and ranking kinds it (or, for recommendations, the assistant) mentions in passing but is never asked
+    # about: DECOYS user slots, ASSISTANT_DECOYS assistant slots, RANKING_DECOYS kinds of each ranking category
+    decoys: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -89,6 +93,13 @@ class Persona:
         return {"first_name": self.first_name, "job": self.job, "hobby": self.hobbies[0]}
 
 
+def _ranking_kinds() -> list[list[str]]:
+    """Each ranking category's kinds (imported late: the planters import this module)."""
+    from memcurve.generators.planting import assistant_facts, user_facts
+
+    return [sorted(user_facts.RANKINGS), sorted(assistant_facts.RANKINGS)]
+
+
 def make_persona(index: int, rng: random.Random) -> Persona:
     facts = {slot: rng.choice(pool(p)) for slot, p in USER_SLOTS.items()}
     recommended = {slot: rng.choice(pool(p)) for slot, p in ASSISTANT_SLOTS.items()}
@@ -104,10 +115,13 @@ def make_persona(index: int, rng: random.Random) -> Persona:
         choices = [v for v in pool(p) if v != own.get(slot)]
         others[slot] = (rng.choice(words("hn_subjects")), rng.choice(choices))
     present = sorted(facts)
-    decoys = tuple(sorted(rng.sample(present, min(DECOYS, max(0, len(present) - 3)))))
+    decoys = sorted(rng.sample(present, min(DECOYS, max(0, len(present) - 3))))
+    decoys += sorted(rng.sample(sorted(ASSISTANT_SLOTS), ASSISTANT_DECOYS))
+    for kinds in _ranking_kinds():
+        decoys += sorted(rng.sample(kinds, RANKING_DECOYS))
     return Persona(
         persona_id=f"p{index:03d}", first_name=rng.choice(words("first_names")),
         last_name=rng.choice(words("last_names")), age=rng.randint(22, 68), job=rng.choice(words("jobs")),
         hobbies=rng.sample(words("hobbies"), 3), facts=facts, recommended=recommended, preferences=prefs,
-        circumstances=circ, others=others, absent=tuple(absent), decoys=decoys,
+        circumstances=circ, others=others, absent=tuple(absent), decoys=tuple(decoys),
     )

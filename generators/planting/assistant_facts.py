@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from memcurve.generators.personas import ASSISTANT_SLOTS, Persona
 from memcurve.generators.planting import user_facts
+from memcurve.generators.planting.common import FactDraft
 from memcurve.generators.planting.vocab import titles, words
 
 CATEGORY = "assistant_facts"
@@ -20,6 +21,20 @@ RANKINGS = {
 
 def topics(n: int) -> list[str]:
     return sorted(ASSISTANT_SLOTS) if n == 1 else sorted(RANKINGS)
+
+
+def available(persona: Persona, topic: str) -> bool:
+    """Never a recommendation or ranking kind the assistant mentions in passing everywhere (persona.decoys)."""
+    return topic not in persona.decoys
+
+
+def decoys(persona: Persona) -> list[tuple[str, dict, FactDraft]]:
+    """The persona's decoy recommendations and ranking kinds, said in passing by the assistant anywhere and
+    registered as what it recommended (a decoy value inside no question's answer can then compete)."""
+    base = persona.safe_context()
+    return ([(f"{CATEGORY}/{slot}", {**base, "value": value}, FactDraft(SPEAKER, slot, value))
+             for slot in persona.decoys if slot in ASSISTANT_SLOTS for value in [persona.recommended[slot]]]
+            + user_facts.ranking_decoys(persona, CATEGORY, RANKINGS, SPEAKER))
 
 
 def exclusive(topic: str) -> bool:

@@ -29,8 +29,8 @@ def topics(n: int) -> list[str]:
 
 def available(persona: Persona, topic: str) -> bool:
     """A persona is asked only about slots it has (no dog, no dog-name question) and never about its decoys
-    (slots it mentions in passing everywhere)."""
-    return topic in RANKINGS or (topic in persona.facts and topic not in persona.decoys)
+    (slots and ranking kinds it mentions in passing everywhere)."""
+    return topic not in persona.decoys and (topic in RANKINGS or topic in persona.facts)
 
 
 def spec(topic: str, item: str, lo: int, hi: int) -> int:
@@ -61,10 +61,26 @@ def _distinct_specs(rng, pool, n: int, topic: str, lo: int, hi: int, pick: str =
     return items
 
 
-def decoys(persona: Persona) -> list[tuple[str, dict, None]]:
-    """The persona's decoy slots, said in passing anywhere (never asked: `available`)."""
+def decoys(persona: Persona) -> list[tuple[str, dict, FactDraft | None]]:
+    """The persona's decoy slots and ranking kinds, said in passing anywhere (never asked: `available`)."""
     base = persona.safe_context()
-    return [(f"{CATEGORY}/{slot}", {**base, "value": persona.facts[slot]}, None) for slot in persona.decoys]
+    return ([(f"{CATEGORY}/{slot}", {**base, "value": persona.facts[slot]}, None)
+             for slot in persona.decoys if slot in persona.facts]
+            + ranking_decoys(persona, CATEGORY, RANKINGS, SPEAKER))
+
+
+def ranking_decoys(persona: Persona, category: str, rankings: dict, subject: str) -> list[tuple[str, dict, FactDraft]]:
+    """Every item of the persona's decoy ranking kinds with its number (the one `spec` fixes), said in passing:
+    the same sentences as the evidence of a ranking question, for a kind this persona is never asked to rank.
+    Each is registered like ranking evidence (an item inside a longer value, "Juniper" in "9 Juniper Walk",
+    is then no mention of another slot's value)."""
+    base = persona.safe_context()
+    out = []
+    for kind in sorted(set(persona.decoys) & set(rankings)):
+        pool, (lo, hi), _, slot = rankings[kind]
+        out += [(f"{category}/{kind}", {**base, "item": item, "score": spec(kind, item, lo, hi)},
+                 FactDraft(subject, slot, item)) for item in pool()]
+    return out
 
 
 def exclusive(topic: str) -> bool:
@@ -90,7 +106,7 @@ def plant(pack, persona: Persona, rng, n: int, topic: str, chain, *, category=CA
     items = _distinct_specs(rng, pool(), n, topic, lo, hi, pick)
     scores = [spec(topic, item, lo, hi) for item in items]
     convs = render_conversations(pack, key, [{**base, "item": item, "score": score} for item, score in zip(items, scores)],
-                                 rng, [[FactDraft(subject, slot, item)] for item in items], speaker)
+                                 rng, [[FactDraft(subject, slot, item)] for item in items], speaker, asides=True)
     best = (max if pick == "max" else min)(range(n), key=lambda i: scores[i])
     q = render_question(pack, key, {**base, "items": items}, rng)
     return QuestionDraft(category, key, q["question"], q["answer"] or items[best], convs, aliases=q["aliases"])
