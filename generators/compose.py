@@ -8,6 +8,11 @@ every assistant reply at real length is 150-400 tokens of advice built from the 
 
 Evidence conversations are these same conversations with the brief side exchange replaced by the planted
 exchange (generators.generate), so length, shape and speakers come from one process for both kinds.
+
+Either speaker may mention something in passing (an aside, given by generators.fillers): most user turns
+carry one before or after them, and part of the replies close with one (a recommendation); the other
+speaker's next turn may open by acknowledging it. Each such turn is remembered as a `Said`, so an evidence
+conversation can swap one aside (and its acknowledgement) for the planted fact.
 """
 
 from __future__ import annotations

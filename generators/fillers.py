@@ -4,7 +4,10 @@ pet, city, car, job, from templates/negatives/<slot>.j2, registered as a fact of
 reveals or contradicts the user's own answers).
 
 Evidence conversations are made from the filler of their timeline slot by swapping the side exchange for
-the planted one (`with_planted`), so fillers and evidence share length, shape and speaker order.
+the planted one (`with_planted`), or one decoy aside of the planted speaker for the planted aside, so
+fillers and evidence share length, shape and speaker order. Decoy asides (`decoys`) are what each speaker
+may say in passing: the user's never-asked facts and other people's values on user turns, the assistant's
+never-asked recommendations and ranked items on replies.
 
 Filler templates may use only the context below: values drawn from vocab pools that share no entry with
 any slot's pool. A template line that this persona has already used gets a short composed tail, so

@@ -14,6 +14,7 @@ import pytest
 from memcurve.generators.compose import ASIDE_SHARE
 from memcurve.generators.config import build_config
 from memcurve.generators.generate import generate
+from memcurve.generators.planting import user_facts
 
 
 @pytest.fixture(scope="module")
@@ -38,12 +39,18 @@ def test_an_evidence_conversation_has_its_fillers_shape(con):
     assert len(rows) >= 5
     for qid, answer, text, cid, pid, started in rows:
         assert answer.lower() in text.lower(), qid
-        filler = con.execute("""SELECT conversation_id FROM conversations
-                                WHERE persona_id = ? AND started_at = ? AND kind = 'filler'""", [pid, started]).fetchone()
-        if filler is None:  # the slot's filler is in no history of this config
-            continue
-        shape = "SELECT list(speaker ORDER BY position) FROM messages WHERE conversation_id = ?"
-        assert con.execute(shape, [cid]).fetchone() == con.execute(shape, [filler[0]]).fetchone(), qid
+        assert shaped_like_its_filler(con, cid, pid, started) is not False, qid
+
+
+def shaped_like_its_filler(con, cid: str, pid: str, started) -> bool | None:
+    """Whether an evidence conversation has the speaker order of its timeline slot's filler (None: that filler
+    is in no history of the store)."""
+    filler = con.execute("""SELECT conversation_id FROM conversations
+                            WHERE persona_id = ? AND started_at = ? AND kind = 'filler'""", [pid, started]).fetchone()
+    if filler is None:
+        return None
+    shape = "SELECT list(speaker ORDER BY position) FROM messages WHERE conversation_id = ?"
+    return con.execute(shape, [cid]).fetchone() == con.execute(shape, [filler[0]]).fetchone()
 
 
 def test_fillers_mention_facts_in_passing_on_most_user_turns(con):
@@ -55,7 +62,9 @@ def test_fillers_mention_facts_in_passing_on_most_user_turns(con):
                "partner_name": attrs["family"]["partner"], "employer": attrs["employer"],
                "home_city": attrs["home_city"], "gym_name": attrs["gym"], "instrument": attrs["instrument"],
                "doctor_name": attrs["doctor"]}
-        values += [own[slot] for slot in attrs["mentions_in_passing"]]
+        values += [own[slot] for slot in attrs["mentions_in_passing"] if slot in own]
+        values += [item for kind in attrs["mentions_in_passing"] if kind in user_facts.RANKINGS
+                   for item in user_facts.RANKINGS[kind][0]()]  # a ranking kind never asked: its items
         texts = [t for (t,) in con.execute("""SELECT m.text FROM messages m JOIN conversations c USING (conversation_id)
                                               WHERE c.persona_id = ? AND c.kind = 'filler' AND m.speaker = 'user'""",
                                            [pid]).fetchall()]
