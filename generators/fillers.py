@@ -164,7 +164,8 @@ class PersonaFillers:
         said = self.composer.said
         speaker = next(s for s, _, marked in planted.turns if marked)
         turns = [t for seg in filler.segments for t in seg]
-        hosts = [i for i, t in enumerate(turns) if t[0] == speaker and t[1] in said and said[t[1]].aside]
+        hosts = [i for i, t in enumerate(turns) if t[0] == speaker and t[1] in said and said[t[1]].aside
+                 and not (i and said[t[1]].opening and _foreign(said.get(turns[i - 1][1])))]
         if not hosts:  # no decoy asides (a persona without decoys): any composed turn of the speaker
             hosts = [i for i, t in enumerate(turns) if t[0] == speaker]
         at = rng.choice(hosts)
@@ -222,6 +223,11 @@ def decoys(persona: Persona) -> list[tuple[str, dict, FactDraft | None]]:
     out += [(f"negatives/{slot}", {**base, "subject": subject, "value": value}, FactDraft(subject, slot, value))
             for slot, (subject, value) in sorted(persona.others.items())]
     return out
+
+
+def _foreign(said: Said | None) -> bool:
+    """Whether a turn's aside names someone else's value (an evidence turn must not acknowledge one)."""
+    return said is not None and said.fact is not None and said.fact.subject not in ("user", "assistant")
 
 
 def _opening(said: dict, text: str) -> Said | None:
