@@ -21,8 +21,9 @@ def tiny_store(tmp_path):
 def small_eval_logs(tmp_path_factory):
     """Logs of a real `inspect eval tasks/convomem.py` run on a small generated benchmark (mockllm reader).
 
-    Full context sees a window of 1,200 tokens, so it loses evidence as histories grow while RAG
-    keeps finding it: the curves fall and cross, as in a real run. Shared by report and notebook tests.
+    Full context sees a window of 4,000 tokens (one or two real-length conversations), so it loses evidence as
+    histories grow while RAG keeps finding it: the curves fall and cross, as in a real run. Shared by report
+    and notebook tests.
     """
     from inspect_ai import eval
     from inspect_ai.model import get_model
@@ -43,7 +44,7 @@ def small_eval_logs(tmp_path_factory):
     try:
         [log] = eval("tasks/convomem.py", model=model, model_roles={"grader": grader}, display="none",
                      log_dir=str(logs),
-                     task_args={"data": str(db), "solvers": "full_context,rag", "max_context_tokens": 1200})
+                     task_args={"data": str(db), "solvers": "full_context,rag", "max_context_tokens": 4000})
     finally:
         os.chdir(cwd)
     assert log.status == "success", log.error

@@ -13,7 +13,7 @@ def test_report_from_real_logs(small_eval_logs, tmp_path):
     assert set(frame["solver"].unique()) == {"full_context", "rag"}
     assert set(frame["size"].unique()) == {1, 4, 16}
     # the reader model is right whenever the evidence is in its prompt: full context loses it as history
-    # outgrows the 1,200-token window, so its accuracy at the largest size is below its accuracy at size 1
+    # outgrows the 4,000-token window, so its accuracy at the largest size is below its accuracy at size 1
     acc = frame.filter(pl.col("solver") == "full_context").group_by("size").agg(pl.col("correct").mean())
     acc = dict(zip(acc["size"], acc["correct"]))
     assert acc[16] < acc[1]
