@@ -189,6 +189,8 @@ class PersonaFillers:
         out[at] = (speaker, text, True)
         restating: list[int] = []
         if answer is not None:  # the next turn acknowledged the host's decoy: it acknowledges the fact now
+            if _foreign(answer):  # (or nothing, where it names someone else's value: no evidence does)
+                ack = None
             text = replace(answer, opening=ack).text()  # it acknowledges the planted fact instead (or nothing)
             out[at + 1] = self.fresh(rng, [(out[at + 1][0], text, False)])[0]  # a bare turn may be used already
             if ack:  # the acknowledgement names the value too: evidence that restates it (someone else's value
