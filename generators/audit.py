@@ -12,7 +12,10 @@ Any benchmark, generated or imported, goes through the same sections, printed pe
 - BM25 recall_any@k and recall_all@k at message, round and conversation level, by category and size;
 - tokens per history by size (meta.tokenizer names the counter), distinct-message and distinct-conversation
   shares of each history;
-- validate's coverage: how many questions or histories each check actually examined.
+- validate's coverage: how many questions or histories each check actually examined;
+- topical distractors: per category and size, the mean number of conversations in a question's history
+  that state another person's value of the question's slot (validate.prepare_distractors), so one sees
+  them grow with the history (reported, not thresholded).
 
 Thresholds (THRESHOLDS; the exit code is 1 when one is passed, 0 otherwise):
 - detector AUC at most 0.60, for messages, for conversation shape and for abstention from question text
@@ -124,6 +127,7 @@ def audit(path: Path, against: Path | None = None, *, k: int = K, seed: int = 0)
     _detector_section(report, test, train)
     _baseline_section(report, path, test, train)
     _bm25_section(report, path, test, k, seed)
+    _distractor_section(report, path)
     _validate_section(report, path)
     return report
 
@@ -442,3 +446,40 @@ def _validate_section(report: AuditReport, path: Path) -> None:
     report.figures["validate"] = {c.name: (c.checked, c.failure_count, c.skipped) for c in result.checks}
     if not result.ok:
         report.fail("validate fails: " + ", ".join(result.failed_checks))
+
+
+def _distractor_section(report: AuditReport, path: Path) -> None:
+    from memcurve.generators.validate import prepare_distractors
+
+    con = open_store(path)
+    try:
+        prepare_distractors(con)
+        rows = con.execute("""
+            WITH per AS (
+                SELECT hq.history_id, hq.question_id, count(DISTINCT d.conversation_id) AS n
+                FROM history_questions hq
+                     LEFT JOIN _dq d ON d.question_id = hq.question_id AND d.history_id = hq.history_id
+                GROUP BY 1, 2
+            )
+            SELECT q.category, h.size, avg(per.n)
+            FROM per JOIN questions q USING (question_id) JOIN histories h USING (history_id)
+            GROUP BY ALL
+            UNION ALL
+            SELECT 'all', h.size, avg(per.n)
+            FROM per JOIN histories h USING (history_id) GROUP BY ALL
+            ORDER BY 1, 2""").fetchall()
+    finally:
+        con.close()
+    report.add("")
+    report.add("topical distractors: mean conversations per question history that state another person's value "
+               "of the question's slot, by category and size")
+    if not rows:
+        report.add("  no questions asked of any history")
+        return
+    sizes = sorted({r[1] for r in rows})
+    cells = {(c, s): mean for c, s, mean in rows}
+    report.add("  " + f"{'category':<22}" + "".join(f"{s:>7}" for s in sizes))
+    for cat in sorted({r[0] for r in rows} - {"all"}) + ["all"]:
+        report.add("  " + f"{cat:<22}" + "".join(f"{cells[(cat, s)]:>7.2f}" if (cat, s) in cells else f"{'-':>7}"
+                                               for s in sizes))
+    report.figures["distractors"] = cells

@@ -1,7 +1,9 @@
 """Filler conversations: composed everyday assistant work (generators.compose) with one brief side exchange,
 which is a composed exchange, a filler template (templates/fillers/*.j2) or a hard negative (someone else's
-pet, city, car, job, from templates/negatives/<slot>.j2, registered as a fact of that person so it never
-reveals or contradicts the user's own answers).
+pet, city, car, job, phone, podcast tip, gift spending or event, from templates/negatives/<slot>.j2: one of
+the persona's distractors of a slot, registered as a fact of that person so it never reveals or contradicts
+the user's own answers). A fixed share of fillers are hard negatives and a persona's histories nest, so a
+history of n conversations holds about n * NEGATIVE_SHARE / len(NEGATIVE_SLOTS) distractors of each topic.
 
 Evidence conversations are made from the filler of their timeline slot by swapping the side exchange for
 the planted one (`with_planted`), or one decoy aside of the planted speaker for the planted aside, so
@@ -26,7 +28,7 @@ from memcurve.generators.planting.vocab import words
 from memcurve.generators.templating import Pack
 
 RANKING_WEIGHT = 3  # a ranking kind's asides (one per item) are picked this many times as often as a slot's
-NEGATIVE_SHARE = 0.12  # share of fillers whose side exchange is a hard negative
+NEGATIVE_SHARE = 0.25  # share of fillers whose side exchange is a hard negative (a topical distractor)
 TEMPLATE_SHARE = 0.15  # share of fillers whose side exchange is a filler template (each used once per persona)
 _CONTEXT_POOLS = {
     "friend": "filler_names", "friend2": "filler_names", "dish": "filler_dishes", "destination": "filler_destinations",
@@ -119,8 +121,8 @@ class PersonaFillers:
         roll = rng.random()
         persona, maker = self.persona, self.maker
         if maker.negatives and roll < NEGATIVE_SHARE:
-            slot = rng.choice(sorted(s for s in maker.negatives if s in persona.others))
-            subject, value = persona.others[slot]
+            slot = rng.choice(sorted(s for s in maker.negatives if s in persona.distractors))
+            subject, value = rng.choice(persona.distractors[slot])
             section = rng.choice(maker.negatives[slot])
             turns = section.conversation({**persona.safe_context(), "subject": subject, "value": value})
             check_evidence(section.display, section.line, turns, "user")
@@ -248,8 +250,9 @@ def aside_lines(turns: list[tuple[str, str, bool]]) -> tuple[str, str | None]:
 def negative_samples(persona: Persona) -> dict:
     """Dry-render contexts for templates/negatives/<slot>.j2."""
     out = {}
-    for slot, (subject, value) in persona.others.items():
-        out[f"negatives/{slot}"] = ([{**persona.safe_context(), "subject": subject, "value": value}], [], "user")
+    for slot, people in persona.distractors.items():
+        out[f"negatives/{slot}"] = ([{**persona.safe_context(), "subject": subject, "value": value}
+                                     for subject, value in people], [], "user")
     return out
 
 

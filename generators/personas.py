@@ -2,7 +2,11 @@
 
 A persona fixes one value for every slot it can be asked about (its dog's name, its city, what the
 assistant recommended, its preferences and circumstances), so every question about that persona agrees
-with every other. It also fixes the people around it used as hard negatives (the neighbour's dog).
+with every other. It also fixes the people around it, used as hard negatives and topical distractors: for every slot in
+NEGATIVE_SLOTS, DISTRACTORS_PER_SLOT other people (the neighbour's dog, the cousin's phone, the
+coworker's podcast tip, a friend's gift spending), each with one value of that slot that differs from
+every value the user can hold for it, so "my cousin's Pixel 8" is always the same phone and never
+the user's.
 """
 
 from __future__ import annotations
@@ -29,12 +33,28 @@ CHANGING_SLOTS: dict[str, str] = {
     "car_model": "car_models", "manager_name": "manager_names", "neighbourhood": "neighbourhoods",
     "reading_now": "title:reading", "phone_model": "phone_models", "coffee_spot": "coffee_spots",
 }
-# slots of other people mentioned in fillers (hard negatives): slot -> pool
+# slots of other people mentioned in fillers (hard negatives and topical distractors): slot -> pool. A
+# question's topic has distractors when its slot (or its evidence's facts slot) is listed here. Money and
+# miles pools ("money:LO:HI:CC", "miles:LO:HI") give amounts with cents (or a half mile) that no whole-dollar
+# amount or total the user states can equal, and whose cents keep each slot's pool apart from the others'.
 NEGATIVE_SLOTS: dict[str, str] = {
     "dog_name": "dog_names", "cat_name": "cat_names", "home_city": "home_cities", "car_model": "car_models",
     "employer": "employers", "instrument": "instruments", "book_recommendation": "title:rec",
     "sister_name": "sister_names", "partner_name": "partner_names", "gym_name": "gyms",
+    "doctor_name": "doctor_names",
+    # changing facts
+    "phone_model": "phone_models", "coffee_spot": "coffee_spots", "manager_name": "manager_names",
+    "neighbourhood": "neighbourhoods", "reading_now": "title:reading",
+    # assistant facts: a recommendation someone else got
+    "podcast_recommendation": "podcasts", "houseplant_recommendation": "houseplants",
+    "stretch_recommendation": "stretches", "board_game_recommendation": "board_games",
+    # aggregation: other people's amounts, which must not be added to the user's
+    "gift_cost": "money:15:120:49", "museum_ticket": "money:8:38:50", "purchase_price": "money:40:1400:99",
+    "run_miles": "miles:2:13", "book_finished": "others_books",
+    # temporal: someone else's event
+    "event": "events",
 }
+DISTRACTORS_PER_SLOT = 3  # other people per slot, each with its own value (distinct subjects)
 # user slots a persona may not have (no dog, no sister, ...): each is missing for about half the personas,
 # and then it is asked as an abstention question worded exactly like the answerable one
 ABSENTABLE: tuple[str, ...] = ("dog_name", "gym_name", "instrument", "partner_name", "sister_name")
@@ -47,7 +67,21 @@ RANKING_DECOYS = 1  # likewise, per category with rankings: kinds whose items ar
 
 
 def pool(name: str) -> tuple[str, ...]:
-    return titles(name[6:]) if name.startswith("title:") else words(name)
+    if name.startswith("title:"):
+        return titles(name[6:])
+    if name.startswith("money:"):
+        low, high, cents = map(int, name[6:].split(":"))
+        return tuple(f"${n}.{cents:02d}" for n in range(low, high + 1))
+    if name.startswith("miles:"):
+        low, high = map(int, name[6:].split(":"))
+        return tuple(f"{n}.5" for n in range(low, high))
+    return words(name)
+
+
+def distractor_values(name: str) -> tuple[str, ...]:
+    """The values other people may hold in pool `name`: event labels that read as someone else's ("the pottery
+    class", not "my cousin's wedding")."""
+    return tuple(v for v in pool(name) if not v.startswith("my "))
 
 
 @dataclass
@@ -63,6 +97,8 @@ class Persona:
     preferences: dict[str, dict[str, str]]  # domain -> aspect -> value key (vocab/preferences.yaml)
     circumstances: dict[str, dict[str, str]]  # domain -> aspect -> value key (vocab/implicit.yaml)
     others: dict[str, tuple[str, str]] = field(default_factory=dict)  # slot -> (subject, value): hard negatives
+    # slot -> ((subject, value), ...): every distractor of the slot; others[slot] is the first
+    distractors: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
     absent: tuple[str, ...] = ()  # user slots this persona does not have (asked as abstention questions)
     # slots and ranking kinds it (or, for recommendations, the assistant) mentions in passing but is never asked
     # about: DECOYS user slots, ASSISTANT_DECOYS assistant slots, RANKING_DECOYS kinds of each ranking category
@@ -85,8 +121,13 @@ class Persona:
             "preferences": {d: {a: prefs[d][a][v]["rubric"] for a, v in asp.items()}
                             for d, asp in self.preferences.items()},
             "circumstances": self.circumstances,
-            "people_around": {slot: {"who": s, "value": v} for slot, (s, v) in self.others.items()},
+            "people_around": {slot: [{"who": s, "value": v} for s, v in people]
+                              for slot, people in self.distractors.items()},
         }, sort_keys=True)
+
+    def distractor_values(self, slot: str) -> set[str]:
+        """The values other people hold for `slot` (the user's own values of it must avoid them)."""
+        return {value for _, value in self.distractors.get(slot, ())}
 
     def safe_context(self) -> dict[str, str]:
         """Persona details any template may use: none of them is a slot value."""
@@ -110,10 +151,12 @@ def make_persona(index: int, rng: random.Random) -> Persona:
     own = {**facts, **recommended}
     for slot in absent:
         del facts[slot]
-    others = {}
+    distractors = {}
     for slot, p in NEGATIVE_SLOTS.items():
-        choices = [v for v in pool(p) if v != own.get(slot)]
-        others[slot] = (rng.choice(words("hn_subjects")), rng.choice(choices))
+        choices = [v for v in distractor_values(p) if v != own.get(slot)]
+        subjects = rng.sample(words("hn_subjects"), DISTRACTORS_PER_SLOT)
+        distractors[slot] = tuple(zip(subjects, rng.sample(choices, DISTRACTORS_PER_SLOT)))
+    others = {slot: people[0] for slot, people in distractors.items()}
     present = sorted(facts)
     decoys = sorted(rng.sample(present, min(DECOYS, max(0, len(present) - 3))))
     decoys += sorted(rng.sample(sorted(ASSISTANT_SLOTS), ASSISTANT_DECOYS))
@@ -123,5 +166,5 @@ def make_persona(index: int, rng: random.Random) -> Persona:
         persona_id=f"p{index:03d}", first_name=rng.choice(words("first_names")),
         last_name=rng.choice(words("last_names")), age=rng.randint(22, 68), job=rng.choice(words("jobs")),
         hobbies=rng.sample(words("hobbies"), 3), facts=facts, recommended=recommended, preferences=prefs,
-        circumstances=circ, others=others, absent=tuple(absent), decoys=tuple(decoys),
+        circumstances=circ, others=others, distractors=distractors, absent=tuple(absent), decoys=tuple(decoys),
     )

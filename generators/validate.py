@@ -12,7 +12,12 @@ ids; history checks report history ids. The checks:
                          for the question's slot (whole word, case-sensitive), except registered hard
                          negatives (another subject) and a changing chain's earlier values while they
                          held (valid_from <= sent_at < valid_to); and no facts row
-                         in the history gives the same persona, slot and subject another value
+                         in the history gives the same persona, slot and subject another value; and every
+                         topical distractor in the history (a facts row of another person with one of the
+                         question's slots: its own slot or its evidence's facts slots, so aggregation and
+                         temporal questions too) names whose it is (its message holds the subject and the
+                         value) and states none of the user's own values or accepted answers, so it cannot
+                         be read as the user's answer; the summary says how many distractors it examined
 - changing_final         changing facts: the chain planted by the evidence is ordered by valid_from, each value
                          superseded by the next, and the last value is the answer
 - expiry_respected       a question relying on a temporary circumstance (valid_to, no successor) is asked
@@ -75,6 +80,7 @@ class CheckResult:
     failures: list[Failure] = field(default_factory=list)  # the first MAX_KEPT_FAILURES, sorted by id
     skipped: str | None = None  # why the check does not apply (reported as "not applicable")
     seconds: float = 0.0
+    detail: str | None = None  # what else the check examined, e.g. how many distractor facts
 
     @property
     def ok(self) -> bool:
@@ -91,6 +97,8 @@ class CheckResult:
         status = "ok  " if self.ok else "FAIL"
         line = (f"{status}  {self.name:<26} {self.checked:>7} {self.unit:<9} {self.failure_count:>6} failures"
                 f"  {self.seconds:5.1f} s")
+        if self.detail:
+            line += f"  ({self.detail})"
         if self.failures:
             shown = "; ".join(f"{f.id}: {f.reason}" for f in self.failures[:SHOWN_FAILURES])
             more = self.failure_count - min(SHOWN_FAILURES, len(self.failures))
@@ -160,7 +168,7 @@ class _Context:
 
 
 # A check returns (checked, unit, failures) or a skip reason; failures are SQL yielding rows (id, reason),
-# or those rows already computed in Python.
+# or those rows already computed in Python. A fourth item, if given, is the result's detail line.
 CheckSpec = tuple[int, str, "str | list[tuple[str, str]]"]
 
 
@@ -169,7 +177,7 @@ def _run(con: duckdb.DuckDBPyConnection, ctx: _Context, name: str, fn: Callable)
     spec = fn(con, ctx)
     if isinstance(spec, str):
         return CheckResult(name, "", 0, skipped=spec, seconds=time.perf_counter() - start)
-    checked, unit, sql = spec
+    checked, unit, sql, *detail = spec
     if isinstance(sql, list):  # computed in Python
         rows = sorted(set(sql))
         count = len(rows)
@@ -180,7 +188,8 @@ def _run(con: duckdb.DuckDBPyConnection, ctx: _Context, name: str, fn: Callable)
         ).fetchall()
         count = rows[0][2] if rows else 0
     failures = [Failure(r[0], r[1]) for r in rows[:MAX_KEPT_FAILURES]]
-    return CheckResult(name, unit, checked, count, failures, seconds=time.perf_counter() - start)
+    return CheckResult(name, unit, checked, count, failures, seconds=time.perf_counter() - start,
+                       detail=detail[0] if detail else None)
 
 
 def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
@@ -363,8 +372,60 @@ def check_no_competing_value(con, ctx) -> CheckSpec | str:
                 ON hc.history_id = hq.history_id AND hc.conversation_id = m.conversation_id
         WHERE NOT list_contains(q.accepted, lower(f.value))
           AND NOT (q.category = 'changing_facts' AND f.superseded_by IS NOT NULL)
+        UNION ALL
+        SELECT question_id, 'distractor fact ' || fact_id || ' in history ' || history_id || ' gives ' || subject
+               || ' ' || slot || ' = ' || value || ', the user''s own value or answer'
+        FROM _dq WHERE users_value
+        UNION ALL
+        SELECT question_id, 'distractor fact ' || fact_id || ' (' || subject || ' ' || slot || ' = ' || value
+               || ') is not named in its message ' || message_id || ': it reads as the user''s'
+        FROM _dq WHERE NOT attributed
     """
-    return _count(con, "SELECT * FROM _sq"), "questions", sql
+    prepare_distractors(con)
+    questions, facts, pairs = con.execute(
+        "SELECT count(DISTINCT question_id), count(DISTINCT fact_id), count(*) FROM _dq").fetchone()
+    checked = _count(con, "SELECT question_id FROM _sq UNION SELECT question_id FROM _dq")
+    return checked, "questions", sql, (f"{facts} distractor facts examined in {pairs} question histories "
+                                       f"of {questions} questions")
+
+
+def prepare_distractors(con: duckdb.DuckDBPyConnection) -> None:
+    """_dq: (question, history, distractor fact) for every facts row of another person (not the user, not the
+    assistant) with one of the question's slots in one of its histories, outside its evidence; with whether
+    the value is one of the user's own for the question (an accepted answer, or a value its evidence states
+    for the user) and whether its message names the subject and the value. (audit's distractor section
+    counts these per question history.)"""
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _dq AS
+        WITH ev AS (
+            SELECT e.question_id, e.message_id, f.slot, f.subject, f.value
+            FROM evidence e LEFT JOIN facts f ON f.message_id = e.message_id
+        ),
+        qslot AS (
+            SELECT question_id, slot FROM questions WHERE slot IS NOT NULL
+            UNION SELECT question_id, slot FROM ev WHERE slot IS NOT NULL
+        ),
+        own AS (
+            SELECT q.question_id, list_distinct(list_concat(
+                list_transform(list_append(q.aliases, q.answer), lambda a: lower(a)),
+                coalesce(list(lower(ev.value)) FILTER (WHERE ev.subject IN ('user', 'assistant')), []))) AS vals
+            FROM questions q LEFT JOIN ev ON ev.question_id = q.question_id
+            GROUP BY q.question_id, q.aliases, q.answer
+        )
+        SELECT qs.question_id, hq.history_id, f.fact_id, f.subject, f.slot, f.value, f.message_id, m.conversation_id,
+               list_contains(own.vals, lower(f.value)) AS users_value,
+               contains(lower(m.text), lower(f.subject)) AND contains(m.text, f.value) AS attributed
+        FROM qslot qs JOIN questions q ON q.question_id = qs.question_id
+             JOIN own ON own.question_id = qs.question_id
+             JOIN history_questions hq ON hq.question_id = qs.question_id
+             JOIN facts f ON f.persona_id = q.persona_id AND f.slot = qs.slot
+                         AND f.subject NOT IN ('user', 'assistant')
+             JOIN messages m ON m.message_id = f.message_id
+             SEMI JOIN history_conversations hc
+                ON hc.history_id = hq.history_id AND hc.conversation_id = m.conversation_id
+        WHERE NOT EXISTS (SELECT 1 FROM evidence e WHERE e.question_id = qs.question_id
+                                                      AND e.message_id = f.message_id)
+    """)
 
 
 def check_expiry_respected(con, ctx) -> CheckSpec | str:

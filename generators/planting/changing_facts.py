@@ -24,8 +24,8 @@ def exclusive(topic: str) -> bool:
 def plant(pack, persona: Persona, rng, n: int, topic: str, chain) -> QuestionDraft:
     key = f"{CATEGORY}/{topic}"
     base = persona.safe_context()
-    hard_negative = persona.others.get(topic, (None, None))[1]
-    values = rng.sample([v for v in pool(CHANGING_SLOTS[topic]) if v != hard_negative], n)
+    taken = persona.distractor_values(topic)  # other people's values never become the user's
+    values = rng.sample([v for v in pool(CHANGING_SLOTS[topic]) if v not in taken], n)
     contexts = [{**base, "value": value, "previous": values[i - 1] if i else None, "step": i, "steps": n}
                 for i, value in enumerate(values)]
     convs = render_conversations(pack, key, contexts, rng, [[FactDraft("user", topic, v)] for v in values])

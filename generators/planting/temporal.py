@@ -43,7 +43,8 @@ def _hints() -> dict[str, str]:
 
 
 def plant(pack, persona: Persona, rng, n: int, topic: str, chain) -> QuestionDraft:
-    free = [e for e in words("events") if e not in chain.used_events]
+    taken = chain.used_events | persona.distractor_values(EVENT_SLOT)  # other people's events are not the user's
+    free = [e for e in words("events") if e not in taken]
     events = rng.sample(free, n)  # in time order: the generator places evidence in list order
     chain.used_events.update(events)
     base = persona.safe_context()
