@@ -15,8 +15,8 @@ ids; history checks report history ids. The checks:
                          in the history gives the same persona, slot and subject another value; and every
                          topical distractor in the history (a facts row of another person with one of the
                          question's slots: its own slot or its evidence's facts slots, so aggregation and
-                         temporal questions too) names whose it is (its message holds the subject and the
-                         value) and states none of the user's own values or accepted answers, so it cannot
+                         temporal questions too) names whose it is (its message holds the value and the
+                         subject, or answers a turn naming the subject) and states none of the user's own values or accepted answers, so it cannot
                          be read as the user's answer; the summary says how many distractors it examined
 - changing_final         changing facts: the chain planted by the evidence is ordered by valid_from, each value
                          superseded by the next, and the last value is the answer
@@ -393,7 +393,8 @@ def prepare_distractors(con: duckdb.DuckDBPyConnection) -> None:
     """_dq: (question, history, distractor fact) for every facts row of another person (not the user, not the
     assistant) with one of the question's slots in one of its histories, outside its evidence; with whether
     the value is one of the user's own for the question (an accepted answer, or a value its evidence states
-    for the user) and whether its message names the subject and the value. (audit's distractor section
+    for the user) and whether its message names the value and, itself or in the turn it answers, the
+    subject. (audit's distractor section
     counts these per question history.)"""
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _dq AS
@@ -414,13 +415,17 @@ def prepare_distractors(con: duckdb.DuckDBPyConnection) -> None:
         )
         SELECT qs.question_id, hq.history_id, f.fact_id, f.subject, f.slot, f.value, f.message_id, m.conversation_id,
                list_contains(own.vals, lower(f.value)) AS users_value,
-               contains(lower(m.text), lower(f.subject)) AND contains(m.text, f.value) AS attributed
+               contains(m.text, f.value) AND (contains(lower(m.text), lower(f.subject))
+                                              OR contains(lower(coalesce(p.text, '')), lower(f.subject))) AS attributed
         FROM qslot qs JOIN questions q ON q.question_id = qs.question_id
              JOIN own ON own.question_id = qs.question_id
              JOIN history_questions hq ON hq.question_id = qs.question_id
              JOIN facts f ON f.persona_id = q.persona_id AND f.slot = qs.slot
                          AND f.subject NOT IN ('user', 'assistant')
              JOIN messages m ON m.message_id = f.message_id
+             -- a reply acknowledging an aside ("Hopefully Tallow Barbell Co suits them") names the person
+             -- through the turn it answers
+             LEFT JOIN messages p ON p.conversation_id = m.conversation_id AND p.position = m.position - 1
              SEMI JOIN history_conversations hc
                 ON hc.history_id = hq.history_id AND hc.conversation_id = m.conversation_id
         WHERE NOT EXISTS (SELECT 1 FROM evidence e WHERE e.question_id = qs.question_id
