@@ -35,8 +35,8 @@ CHANGING_SLOTS: dict[str, str] = {
 }
 # slots of other people mentioned in fillers (hard negatives and topical distractors): slot -> pool. A
 # question's topic has distractors when its slot (or its evidence's facts slot) is listed here. Money and
-# miles pools ("money:LO:HI:CC", "miles:LO:HI") give amounts with cents (or a half mile) that no whole-dollar
-# amount or total the user states can equal, and whose cents keep each slot's pool apart from the others'.
+# miles pools give amounts no whole amount or total the user states can equal: "money:LO:HI:CC" is $LO.CC to
+# $HI.CC (the cents keep each slot's pool apart from the others'), "miles:LO:HI" is LO.5 to (HI-1).5 miles.
 NEGATIVE_SLOTS: dict[str, str] = {
     "dog_name": "dog_names", "cat_name": "cat_names", "home_city": "home_cities", "car_model": "car_models",
     "employer": "employers", "instrument": "instruments", "book_recommendation": "title:rec",
