@@ -57,7 +57,7 @@ def test_fillers_mention_facts_in_passing_on_most_user_turns(con):
     personas = dict(con.execute("SELECT persona_id, attributes FROM personas").fetchall())
     for pid, attributes in personas.items():
         attrs = json.loads(attributes)
-        values = [str(v["value"]) for v in attrs["people_around"].values()]
+        values = [str(p["value"]) for people in attrs["people_around"].values() for p in people]
         own = {"dog_name": attrs["pets"]["dog"], "sister_name": attrs["family"]["sister"],
                "partner_name": attrs["family"]["partner"], "employer": attrs["employer"],
                "home_city": attrs["home_city"], "gym_name": attrs["gym"], "instrument": attrs["instrument"],
