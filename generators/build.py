@@ -28,7 +28,6 @@ from memcurve.generators.histories import Shape, form_chains, layout_chain
 from memcurve.generators.personas import Persona, make_persona
 from memcurve.generators.planting.common import ChainState
 from memcurve.generators.planting.registry import PLANTERS
-from memcurve.generators.planting.vocab import words
 from memcurve.generators.emit import (Ids, clear_caches, draft_tokens, emit_conversation, emit_facts,
                                       emit_facts_for_question, emit_histories, emit_question, text_words)
 from memcurve.generators.rows import RowBuffer
@@ -164,7 +163,9 @@ def _draw_shapes(config: GenerationConfig, rng: random.Random, largest: int) -> 
 
 
 def _caps(largest: int, persona: Persona):
-    events = len(words("events"))
+    """Per-chain caps: an exclusive category has as many topics as the persona may be asked about (its
+    reserved ones are only ever mentioned in passing), temporal as many events as it has free."""
+    events = len(PLANTERS["temporal"].free_events(persona))
 
     def cap(resource: str, n: int) -> int:
         if resource == "evidence":

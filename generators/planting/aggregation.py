@@ -4,12 +4,18 @@
 Answers must not be guessable without the history: a count of one thing per conversation would make the
 answer the evidence count (2 in 40% of the questions), so a conversation names one to four books
 (ITEMS_PER_MESSAGE), and the other kinds are sums or picks over amounts drawn from wide ranges.
+
+Each amount or item is said in passing (an `## aside`) on an ordinary composed turn. A persona reserves
+kinds it is never asked about (`reserved`); fillers say made-up amounts and items of those kinds with the
+same sentences (`decoys`), so a stated amount is no sign of a question, and a sum or pick only ever meets
+amounts of its own kind that were planted for it.
 """
 
 from __future__ import annotations
 
 from memcurve.generators.personas import Persona
 from memcurve.generators.planting.common import FactDraft, QuestionDraft, render_conversations, render_question
+from memcurve.generators.planting.reserve import reserve_rng
 from memcurve.generators.planting.vocab import titles, words
 
 CATEGORY = "aggregation"
@@ -22,6 +28,11 @@ KINDS = {
     "biggest_purchase": ("max_item", lambda: words("purchases"), (40, 1400), "purchase_price"),
 }
 ITEMS_PER_MESSAGE = ((1, 2, 3, 4), (30, 30, 20, 20))  # count kinds: items one conversation names, and weights
+# the kinds one persona may reserve (one group, drawn per persona): a birthday present is a purchase, so
+# gift spending is reserved only together with the biggest purchase (a decoy gift could be the priciest buy)
+DECOY_GROUPS = (("books_finished",), ("miles_run",), ("museum_tickets",), ("biggest_purchase",),
+                ("biggest_purchase", "gift_spending"))
+DECOY_MENTIONS = 3  # made-up conversations' worth of asides per reserved kind
 
 
 def topics(n: int) -> list[str]:
@@ -32,28 +43,53 @@ def exclusive(topic: str) -> bool:
     return True
 
 
-def plant(pack, persona: Persona, rng, n: int, topic: str, chain) -> QuestionDraft:
-    how, items_pool, amounts, slot = KINDS[topic]
-    key = f"{CATEGORY}/{topic}"
-    base = persona.safe_context()
+def reserved(persona: Persona) -> tuple[str, ...]:
+    """The kinds this persona mentions in passing but is never asked about."""
+    return reserve_rng(persona, CATEGORY).choice(DECOY_GROUPS)
+
+
+def available(persona: Persona, topic: str) -> bool:
+    return topic not in reserved(persona)
+
+
+def decoys(persona: Persona) -> list[tuple[str, dict, None]]:
+    """Asides of the reserved kinds, drawn like planted ones (never asked, so never summed)."""
+    rng = reserve_rng(persona, f"{CATEGORY}:amounts")
+    return [(f"{CATEGORY}/{kind}", ctx, None) for kind in reserved(persona)
+            for ctx in _draw(persona, kind, DECOY_MENTIONS, rng)[0]]
+
+
+def _draw(persona: Persona, topic: str, n: int, rng) -> tuple[list[dict], list[list], list]:
+    """(contexts, item groups, amounts) of `n` conversations of kind `topic`."""
+    how, items_pool, amounts, _ = KINDS[topic]
     per = rng.choices(*ITEMS_PER_MESSAGE, k=n) if how == "count" else [1] * n
     drawn = rng.sample(items_pool(), sum(per)) if items_pool else [None] * n
     groups = [drawn[sum(per[:i]):sum(per[:i + 1])] for i in range(n)] if items_pool else [[None]] * n
     values = rng.sample(range(amounts[0], amounts[1] + 1), n) if amounts else [None] * n
     friends = rng.sample(words("filler_names"), n)
-    contexts, facts = [], []
-    for group, amount, friend in zip(groups, values, friends):
+    base = persona.safe_context()
+    contexts = [{**base, "item": _join(group), "amount": amount, "friend": friend}
+                for group, amount, friend in zip(groups, values, friends)]
+    return contexts, groups, values
+
+
+def plant(pack, persona: Persona, rng, n: int, topic: str, chain) -> QuestionDraft:
+    how, _, _, slot = KINDS[topic]
+    key = f"{CATEGORY}/{topic}"
+    base = persona.safe_context()
+    contexts, groups, values = _draw(persona, topic, n, rng)
+    facts = []
+    for group, amount in zip(groups, values):
         if how == "count":
             stated = list(group)
         else:
             stated = [f"${amount}" if topic != "miles_run" else str(amount)]
-        contexts.append({**base, "item": _join(group), "amount": amount, "friend": friend})
         facts.append([FactDraft("user", slot, v) for v in stated])
     items = [g[0] for g in groups]
-    convs = render_conversations(pack, key, contexts, rng, facts)
+    convs = render_conversations(pack, key, contexts, rng, facts, asides=True)
     q = render_question(pack, key, base, rng)
     if how == "count":
-        count = sum(per)
+        count = sum(len(g) for g in groups)
         answer, aliases, kind = str(count), [_NUMBER_WORDS[count]] if count < len(_NUMBER_WORDS) else [], "number"
     elif how == "sum":
         total = sum(values)

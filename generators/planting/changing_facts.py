@@ -1,16 +1,20 @@
 """Changing facts: a value changes 1..5 times (the car, the manager); the latest value is the answer.
 
 Each change is its own conversation; the facts rows form a chain (valid_to / superseded_by are filled in
-by the generator once the timestamps are known).
+by the generator once the timestamps are known). Each value is said in passing (an `## aside`) on an
+ordinary composed turn; one changing slot per persona is never asked (`reserved`) and its own chain of
+values is said in passing in fillers (`decoys`), with the same sentences, so a stated change is no sign of
+a question. No decoy names an asked slot's value: decoys only ever name the reserved slot's.
 """
 
 from __future__ import annotations
 
 from memcurve.generators.personas import CHANGING_SLOTS, Persona, pool
-from memcurve.generators.planting.common import (FactDraft, QuestionDraft, conversation_text, render_conversations,
-                                                 render_question)
+from memcurve.generators.planting.common import FactDraft, QuestionDraft, render_conversations, render_question
+from memcurve.generators.planting.reserve import reserve_rng
 
 CATEGORY = "changing_facts"
+DECOY_STEPS = 3  # values of the reserved slot's chain that fillers mention
 
 
 def topics(n: int) -> list[str]:
@@ -21,15 +25,41 @@ def exclusive(topic: str) -> bool:
     return True
 
 
+def reserved(persona: Persona) -> str:
+    """The changing slot this persona mentions in passing but is never asked about."""
+    return reserve_rng(persona, CATEGORY).choice(sorted(CHANGING_SLOTS))
+
+
+def available(persona: Persona, topic: str) -> bool:
+    return topic != reserved(persona)
+
+
+def decoys(persona: Persona) -> list[tuple[str, dict, None]]:
+    """The reserved slot's chain of values, each step as a context its asides render (never asked)."""
+    slot = reserved(persona)
+    rng = reserve_rng(persona, f"{CATEGORY}:values")
+    return [(f"{CATEGORY}/{slot}", ctx, None) for ctx in _chain(persona, slot, rng, DECOY_STEPS)]
+
+
+def _chain(persona: Persona, slot: str, rng, n: int) -> list[dict]:
+    """Contexts of a chain of `n` values of `slot`, oldest first (other people's values never become the user's)."""
+    taken = persona.distractor_values(slot)
+    values = rng.sample([v for v in pool(CHANGING_SLOTS[slot]) if v not in taken], n)
+    return [{**persona.safe_context(), "value": value, "previous": values[i - 1] if i else None, "step": i,
+             "steps": n} for i, value in enumerate(values)]
+
+
 def plant(pack, persona: Persona, rng, n: int, topic: str, chain) -> QuestionDraft:
     key = f"{CATEGORY}/{topic}"
     base = persona.safe_context()
-    taken = persona.distractor_values(topic)  # other people's values never become the user's
-    values = rng.sample([v for v in pool(CHANGING_SLOTS[topic]) if v not in taken], n)
-    contexts = [{**base, "value": value, "previous": values[i - 1] if i else None, "step": i, "steps": n}
-                for i, value in enumerate(values)]
-    convs = render_conversations(pack, key, contexts, rng, [[FactDraft("user", topic, v)] for v in values])
-    q = render_question(pack, key, {**base, "value": values[-1]}, rng, conversation_text(convs[-1]))
+    contexts = _chain(persona, topic, rng, n)
+    values = [ctx["value"] for ctx in contexts]
+    convs = render_conversations(pack, key, contexts, rng, [[FactDraft("user", topic, v)] for v in values],
+                                 asides=True)
+    # a descriptor may point only at the sentence that states the current value (an aside's acknowledgement
+    # is in the conversation only when its host reply acknowledged something)
+    latest = convs[-1]
+    q = render_question(pack, key, {**base, "value": values[-1]}, rng, latest.turns[latest.evidence_turn][1])
     return QuestionDraft(CATEGORY, key, q["question"], q["answer"] or values[-1], convs, aliases=q["aliases"],
                          slot=topic, chained=True)
 

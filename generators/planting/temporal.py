@@ -6,6 +6,11 @@ Questions refer to an event by a description (vocab/event_hints.txt, line by lin
 "the evening I spent at the wheel throwing clay" for "the pottery class"), never by the label the evidence
 says, so keyword search cannot find the evidence by the event's name; the description is an accepted
 answer beside the label.
+
+An event is said in passing (an `## aside`: "I just got back from the pottery class today") on an ordinary
+composed turn, so the message's timestamp is the event's day. Each persona reserves DECOY_EVENTS events
+that no question of it uses (`reserved_events`); fillers say those with the same sentences (`decoys`), so a
+mentioned event is no sign of a question, and no decoy can be an asked event.
 """
 
 from __future__ import annotations
@@ -14,11 +19,13 @@ from functools import cache
 
 from memcurve.generators.personas import Persona
 from memcurve.generators.planting.common import FactDraft, QuestionDraft, render_conversations, render_question
+from memcurve.generators.planting.reserve import reserve_rng
 from memcurve.generators.planting.vocab import words
 from memcurve.generators.temporal import KINDS
 
 CATEGORY = "temporal"
 EVENT_SLOT = "event"
+DECOY_EVENTS = 6  # events per persona said only in passing, never asked
 
 
 def topics(n: int) -> list[str]:
@@ -42,14 +49,30 @@ def _hints() -> dict[str, str]:
     return dict(zip(labels, hints))
 
 
+def reserved_events(persona: Persona) -> list[str]:
+    """The events this persona mentions in passing in fillers; no question of it uses them."""
+    return reserve_rng(persona, CATEGORY).sample(words("events"), DECOY_EVENTS)
+
+
+def free_events(persona: Persona) -> list[str]:
+    """The events questions of this persona may use (a chain uses each at most once)."""
+    taken = set(reserved_events(persona))
+    return [e for e in words("events") if e not in taken]
+
+
+def decoys(persona: Persona) -> list[tuple[str, dict, None]]:
+    base = persona.safe_context()
+    return [(f"{CATEGORY}/plant", {**base, "event": e}, None) for e in reserved_events(persona)]
+
+
 def plant(pack, persona: Persona, rng, n: int, topic: str, chain) -> QuestionDraft:
     taken = chain.used_events | persona.distractor_values(EVENT_SLOT)  # other people's events are not the user's
-    free = [e for e in words("events") if e not in taken]
+    free = [e for e in free_events(persona) if e not in taken]
     events = rng.sample(free, n)  # in time order: the generator places evidence in list order
     chain.used_events.update(events)
     base = persona.safe_context()
     convs = render_conversations(pack, f"{CATEGORY}/plant", [{**base, "event": e} for e in events], rng,
-                                 [[FactDraft("user", EVENT_SLOT, e)] for e in events])
+                                 [[FactDraft("user", EVENT_SLOT, e)] for e in events], asides=True)
     q = render_question(pack, f"{CATEGORY}/{topic}", _question_context(base, events, rng), rng)
     return QuestionDraft(CATEGORY, f"{CATEGORY}/{topic}", q["question"], q["answer"] or "", convs,
                          aliases=q["aliases"], answer_kind="number" if topic != "weekday" and "which" not in topic
