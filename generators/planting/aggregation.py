@@ -28,11 +28,12 @@ KINDS = {
     "biggest_purchase": ("max_item", lambda: words("purchases"), (40, 1400), "purchase_price"),
 }
 ITEMS_PER_MESSAGE = ((1, 2, 3, 4), (30, 30, 20, 20))  # count kinds: items one conversation names, and weights
-# the kinds one persona may reserve (one group, drawn per persona): a birthday present is a purchase, so
+# the kinds one persona may reserve (RESERVED_GROUPS groups, drawn per persona): a birthday present is a purchase, so
 # gift spending is reserved only together with the biggest purchase (a decoy gift could be the priciest buy)
 DECOY_GROUPS = (("books_finished",), ("miles_run",), ("museum_tickets",), ("biggest_purchase",),
                 ("biggest_purchase", "gift_spending"))
-DECOY_MENTIONS = 3  # made-up conversations' worth of asides per reserved kind
+RESERVED_GROUPS = 2  # groups reserved per persona
+DECOY_MENTIONS = 4  # made-up conversations' worth of asides per reserved kind
 
 
 def topics(n: int) -> list[str]:
@@ -45,7 +46,8 @@ def exclusive(topic: str) -> bool:
 
 def reserved(persona: Persona) -> tuple[str, ...]:
     """The kinds this persona mentions in passing but is never asked about."""
-    return reserve_rng(persona, CATEGORY).choice(DECOY_GROUPS)
+    groups = reserve_rng(persona, CATEGORY).sample(DECOY_GROUPS, RESERVED_GROUPS)
+    return tuple(sorted({kind for group in groups for kind in group}))
 
 
 def available(persona: Persona, topic: str) -> bool:

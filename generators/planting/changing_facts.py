@@ -2,7 +2,7 @@
 
 Each change is its own conversation; the facts rows form a chain (valid_to / superseded_by are filled in
 by the generator once the timestamps are known). Each value is said in passing (an `## aside`) on an
-ordinary composed turn; one changing slot per persona is never asked (`reserved`) and its own chain of
+ordinary composed turn; RESERVED changing slots per persona are never asked (`reserved`) and their own chains of
 values is said in passing in fillers (`decoys`), with the same sentences, so a stated change is no sign of
 a question. No decoy names an asked slot's value: decoys only ever name the reserved slot's.
 """
@@ -14,7 +14,8 @@ from memcurve.generators.planting.common import FactDraft, QuestionDraft, render
 from memcurve.generators.planting.reserve import reserve_rng
 
 CATEGORY = "changing_facts"
-DECOY_STEPS = 3  # values of the reserved slot's chain that fillers mention
+RESERVED = 2  # changing slots per persona only ever mentioned in passing
+DECOY_STEPS = 4  # values of each reserved slot's chain that fillers mention
 
 
 def topics(n: int) -> list[str]:
@@ -25,20 +26,20 @@ def exclusive(topic: str) -> bool:
     return True
 
 
-def reserved(persona: Persona) -> str:
-    """The changing slot this persona mentions in passing but is never asked about."""
-    return reserve_rng(persona, CATEGORY).choice(sorted(CHANGING_SLOTS))
+def reserved(persona: Persona) -> tuple[str, ...]:
+    """The changing slots this persona mentions in passing but is never asked about."""
+    return tuple(sorted(reserve_rng(persona, CATEGORY).sample(sorted(CHANGING_SLOTS), RESERVED)))
 
 
 def available(persona: Persona, topic: str) -> bool:
-    return topic != reserved(persona)
+    return topic not in reserved(persona)
 
 
 def decoys(persona: Persona) -> list[tuple[str, dict, None]]:
-    """The reserved slot's chain of values, each step as a context its asides render (never asked)."""
-    slot = reserved(persona)
+    """Each reserved slot's chain of values, each step as a context its asides render (never asked)."""
     rng = reserve_rng(persona, f"{CATEGORY}:values")
-    return [(f"{CATEGORY}/{slot}", ctx, None) for ctx in _chain(persona, slot, rng, DECOY_STEPS)]
+    return [(f"{CATEGORY}/{slot}", ctx, None) for slot in reserved(persona)
+            for ctx in _chain(persona, slot, rng, DECOY_STEPS)]
 
 
 def _chain(persona: Persona, slot: str, rng, n: int) -> list[dict]:

@@ -25,7 +25,7 @@ from memcurve.generators.temporal import KINDS
 
 CATEGORY = "temporal"
 EVENT_SLOT = "event"
-DECOY_EVENTS = 6  # events per persona said only in passing, never asked
+DECOY_EVENTS = 8  # events per persona said only in passing, never asked
 
 
 def topics(n: int) -> list[str]:

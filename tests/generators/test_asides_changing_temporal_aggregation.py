@@ -88,7 +88,7 @@ def test_reserved_slots_events_and_kinds_are_never_asked(con):
         asked = con.execute("SELECT category, question_type, slot FROM questions WHERE persona_id = ?", [pid]).fetchall()
         slots = {slot for category, _, slot in asked if category == "changing_facts"}
         kinds = {qtype.split("/")[1] for category, qtype, _ in asked if category == "aggregation"}
-        assert slots and changing_facts.reserved(persona) not in slots, pid
+        assert slots and not slots & set(changing_facts.reserved(persona)), pid
         assert kinds and not kinds & set(aggregation.reserved(persona)), pid
         events = {v for (v,) in con.execute("""SELECT f.value FROM facts f JOIN evidence e USING (message_id)
                                                 JOIN questions q USING (question_id)
@@ -99,12 +99,14 @@ def test_reserved_slots_events_and_kinds_are_never_asked(con):
 def test_fillers_say_the_reserved_facts_with_the_evidence_sentences(con):
     for pid, persona in personas(con).items():
         texts = filler_user_texts(con, pid)
-        chain = [ctx["value"] for _, ctx, _ in changing_facts.decoys(persona)]
-        assert len(chain) == changing_facts.DECOY_STEPS
-        for value in chain:
-            assert sum(value in t for t in texts) >= 3, (pid, value)
-        changes = [t for t in texts if chain[0] in t and chain[1] in t]  # the change from the first value
-        assert changes, pid
+        chains: dict[str, list[str]] = {}
+        for key, ctx, _ in changing_facts.decoys(persona):
+            chains.setdefault(key, []).append(ctx["value"])
+        assert [len(c) for c in chains.values()] == [changing_facts.DECOY_STEPS] * changing_facts.RESERVED
+        for chain in chains.values():
+            for value in chain:
+                assert sum(value in t for t in texts) >= 3, (pid, value)
+            assert any(chain[0] in t and chain[1] in t for t in texts), pid  # the change from the first value
         for event in temporal.reserved_events(persona):
             said = [t for t in texts if event in t]
             assert len(said) >= 3 and all("today" in t.lower() for t in said), (pid, event)
