@@ -521,7 +521,8 @@ def check_temporal_recomputed(con, ctx) -> CheckSpec | str:
         SELECT e.question_id, f.valid_from, f.value
         FROM questions q JOIN evidence e ON e.question_id = q.question_id
              JOIN facts f ON f.message_id = e.message_id AND f.persona_id = q.persona_id
-        WHERE q.question_type LIKE 'temporal/%'
+        -- the user's events: the evidence turns may also carry the assistant's facts said in passing
+        WHERE q.question_type LIKE 'temporal/%' AND f.subject = 'user'
         ORDER BY e.question_id, f.valid_from, e.ordinal, f.fact_id
     """).fetchall():
         events.setdefault(qid, []).append((valid_from, value))
