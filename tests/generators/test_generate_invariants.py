@@ -152,7 +152,8 @@ def test_temporal_answers_match_compute(con):
     rows = con.execute("""
         SELECT q.question_id, q.question_type, q.answer, q.asked_at, e.ordinal, f.valid_from, f.value
         FROM questions q JOIN evidence e USING (question_id) JOIN facts f ON f.message_id = e.message_id
-        WHERE q.category = 'temporal' ORDER BY q.question_id, e.ordinal""").fetchall()
+        WHERE q.category = 'temporal' AND f.subject = 'user'  -- not the assistant's facts said in passing
+        ORDER BY q.question_id, e.ordinal""").fetchall()
     by_q = defaultdict(list)
     for qid, qtype, answer, asked, _, when, label in rows:
         by_q[(qid, qtype, answer, asked)].append((when, label))
@@ -194,7 +195,8 @@ def test_assistant_facts_are_in_the_assistants_voice(con):
 def test_changing_fact_chains_end_with_the_answer(con):
     rows = con.execute("""
         SELECT q.question_id, q.answer, e.ordinal, f.fact_id, f.value, f.valid_from, f.valid_to, f.superseded_by
-        FROM questions q JOIN evidence e USING (question_id) JOIN facts f ON f.message_id = e.message_id
+        FROM questions q JOIN evidence e USING (question_id)
+             JOIN facts f ON f.message_id = e.message_id AND f.slot = q.slot  -- not other facts said in passing
         WHERE q.category = 'changing_facts' ORDER BY q.question_id, e.ordinal""").fetchall()
     chains = defaultdict(list)
     for qid, answer, _, fid, value, start, end, sup in rows:
