@@ -142,7 +142,7 @@ _KIND_PATTERNS = {
     "books_finished": "|".join(map(re.escape, titles("finished"))),
     "museum_tickets": "|".join(map(re.escape, words("museums"))),
     "biggest_purchase": "|".join(map(re.escape, words("purchases"))),
-    "miles_run": r"\b\d+ miles\b",
+    "miles_run": r"\b(?:ran|managed|after|run was|run of) \d+ miles\b",  # a hike's miles (distractors) are no run
     "gift_spending": r"birthday (?:present|gift)\b.*\$\d|\$\d+.*birthday (?:present|gift)",
 }
 
@@ -163,5 +163,6 @@ def test_aggregation_answers_count_only_their_planted_amounts(con):
         if aggregation.KINDS[kind][0] == "count":
             assert len({value for _, value in stated}) == int(answer), qid
         pattern = re.compile(_KIND_PATTERNS[kind])
-        for _, speaker, text in history_messages(con, qid):
-            assert speaker == "assistant" or not pattern.search(text), (qid, text)
+        others = {m for (m,) in con.execute("SELECT message_id FROM facts WHERE subject <> 'user'").fetchall()}
+        for mid, speaker, text in history_messages(con, qid):  # other people's (registered) amounts aside
+            assert speaker == "assistant" or mid in others or not pattern.search(text), (qid, text)
