@@ -69,8 +69,10 @@ def _distractors(path: Path) -> dict:
 def test_distractors_per_question_history_grow_with_size(store):
     figures = _distractors(store)
     # a quarter of the fillers over 26 slots, in nested histories: growth in proportion to the size
-    assert [round(figures[("all", s)], 2) for s in SIZES] == [0.09, 0.28, 0.81]
-    assert [round(figures[("abstention", s)], 2) for s in SIZES] == [0.43, 1.08, 2.33]
+    every = [figures[("all", s)] for s in SIZES]
+    assert 0 < every[0] < every[1] < every[2] and every[2] >= 3 * every[0], every
+    abstention = [figures[("abstention", s)] for s in SIZES]
+    assert abstention[0] < abstention[1] < abstention[2], abstention
     for category in ("aggregation", "assistant_facts", "changing_facts", "temporal", "user_facts"):
         assert figures[(category, 10)] <= figures[(category, 50)] < figures[(category, 150)], category
     assert figures[("preferences", 150)] == figures[("implicit_connections", 150)] == 0.0  # no slot of theirs
