@@ -270,7 +270,8 @@ def _prepare_mentions(con: duckdb.DuckDBPyConnection) -> None:
 
     Texts are split into words once and matched by first word, then by the full word sequence, which is far
     faster than one regular expression with thousands of alternatives. A mention inside a longer recorded
-    value of any slot does not count ("Pixel" the cat name inside "Pixel 7a" the phone)."""
+    value of any slot does not count (a name inside a street address); the vocab pools avoid
+    such overlaps anyway, since an unregistered longer value would not shield its words."""
     # every recorded value as words; keep those of the questions' slots and the longer values containing them
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _allvals AS

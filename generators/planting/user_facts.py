@@ -72,7 +72,7 @@ def decoys(persona: Persona) -> list[tuple[str, dict, FactDraft | None]]:
 def ranking_decoys(persona: Persona, category: str, rankings: dict, subject: str) -> list[tuple[str, dict, FactDraft]]:
     """Every item of the persona's decoy ranking kinds with its number (the one `spec` fixes), said in passing:
     the same sentences as the evidence of a ranking question, for a kind this persona is never asked to rank.
-    Each is registered like ranking evidence (an item inside a longer value, "Juniper" in "9 Juniper Walk",
+    Each is registered like ranking evidence (an item inside a longer value, a name inside a street address,
     is then no mention of another slot's value)."""
     base = persona.safe_context()
     out = []

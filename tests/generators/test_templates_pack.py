@@ -117,6 +117,24 @@ def test_value_pools_of_different_slots_are_disjoint():
     assert clashes == {}, clashes
 
 
+def test_no_value_is_a_run_of_words_inside_another_pools_value():
+    """validate reads "cello" in "a secondhand cello case" as a competing instrument unless that longer value
+    is registered in the very message, so pools share no value even as words inside another's."""
+    pools: dict[str, set[str]] = {}
+    for slot, values in _slot_pools().items():
+        pools.setdefault(pool_name(slot), set()).update(values)
+    runs = {name: {tuple(re.findall(r"\w+", v.lower())) for v in values} for name, values in pools.items()}
+    found = []
+    for name, values in runs.items():
+        for other, longer in runs.items():
+            if other == name:
+                continue
+            for v in values:
+                found += [(name, " ".join(v), other, " ".join(u)) for u in longer
+                          if len(u) > len(v) and any(u[i:i + len(v)] == v for i in range(len(u) - len(v) + 1))]
+    assert found == [], found
+
+
 def pool_name(slot: str) -> str:
     for slots in (USER_SLOTS, ASSISTANT_SLOTS, CHANGING_SLOTS, NEGATIVE_SLOTS):
         if slot in slots:
