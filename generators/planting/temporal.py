@@ -55,8 +55,9 @@ def reserved_events(persona: Persona) -> list[str]:
 
 
 def free_events(persona: Persona) -> list[str]:
-    """The events questions of this persona may use (a chain uses each at most once)."""
-    taken = set(reserved_events(persona))
+    """The events questions of this persona may use (a chain uses each at most once): not its reserved ones
+    and not other people's (those read as someone else's event); the chain planner caps on this count."""
+    taken = set(reserved_events(persona)) | persona.distractor_values(EVENT_SLOT)
     return [e for e in words("events") if e not in taken]
 
 
@@ -66,8 +67,7 @@ def decoys(persona: Persona) -> list[tuple[str, dict, None]]:
 
 
 def plant(pack, persona: Persona, rng, n: int, topic: str, chain) -> QuestionDraft:
-    taken = chain.used_events | persona.distractor_values(EVENT_SLOT)  # other people's events are not the user's
-    free = [e for e in free_events(persona) if e not in taken]
+    free = [e for e in free_events(persona) if e not in chain.used_events]
     events = rng.sample(free, n)  # in time order: the generator places evidence in list order
     chain.used_events.update(events)
     base = persona.safe_context()

@@ -166,3 +166,23 @@ def test_aggregation_answers_count_only_their_planted_amounts(con):
         others = {m for (m,) in con.execute("SELECT message_id FROM facts WHERE subject <> 'user'").fetchall()}
         for mid, speaker, text in history_messages(con, qid):  # other people's (registered) amounts aside
             assert speaker == "assistant" or mid in others or not pattern.search(text), (qid, text)
+
+
+def test_free_events_exclude_other_peoples_events_so_the_chain_cap_holds():
+    """The chain planner caps temporal evidence at len(free_events); plant draws only from them, so a chain
+    asking for every free event (ConvoMem scale: 40 questions a chain, up to 6 events each) never runs short."""
+    from memcurve.generators.planting.common import ChainState
+    from memcurve.generators.templating import load_pack
+
+    pack = load_pack()
+    for index in range(12):
+        persona = make_persona(index, random.Random(index))
+        free = temporal.free_events(persona)
+        assert not set(free) & persona.distractor_values(temporal.EVENT_SLOT)
+        assert not set(free) & set(temporal.reserved_events(persona))
+        state, rng = ChainState(), random.Random(index)
+        drawn = []
+        while len(free) - len(drawn) >= 2:
+            drawn += temporal.plant(pack, persona, rng, 2, "which_first", state).event_labels
+        assert len(set(drawn)) == len(drawn) >= len(free) - 1
+        assert set(drawn) <= set(free)
