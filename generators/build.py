@@ -86,7 +86,7 @@ def build_persona(index: int, config: GenerationConfig, pack: Pack, maker: Fille
             qid = f"{pid}-q{question_no:04d}"
             question_no += 1
             qids.append(qid)
-            evidence, texts, conversation, context, restating = [], [], [], [], []
+            evidence, texts, conversation, context, restating, requests = [], [], [], [], [], []
             for draft_conv, slot in zip(draft.conversations, slots):
                 cid = f"{pid}-c{next_conv:04d}"
                 next_conv += 1
@@ -99,6 +99,7 @@ def build_persona(index: int, config: GenerationConfig, pack: Pack, maker: Fille
                 conversation.extend(text for _, text, _ in conv.turns)
                 if not draft_conv.aside:  # an aside's acknowledgement is in the conversation only sometimes
                     context.extend(text for _, text, marked in draft_conv.turns if not marked)
+                requests.append(_requests(conv, own.composer.said))
             facts = emit_facts_for_question(rows, ids, pid, draft, evidence)
             asked = asked_at(window[-1], rng)
             if draft.valid_days:  # ask while the circumstance holds, if the timeline allows
@@ -108,7 +109,12 @@ def build_persona(index: int, config: GenerationConfig, pack: Pack, maker: Fille
                                    rng)
             level = config.overlap_levels[(question_no - 1) % len(config.overlap_levels)]
             quoted = conversation or _shared_texts(fillers[layout.order[0]])  # in every history of the chain
-            text = worded(draft.text, level, texts, context, quoted, _unquotable(draft), ladder_rng, text_words)
+            # a quote points at the current value only (a changing fact: its latest conversation), and at
+            # the user's own requests there rather than at advice that many replies share
+            current = slice(-1, None) if draft.chained else slice(None)
+            context = context or [t for found in requests[current] for t in found]
+            text = worded(draft.text, level, texts[current], context, quoted, _unquotable(draft), ladder_rng,
+                          text_words)
             emit_question(rows, qid, pid, draft, text, evidence, facts, asked, texts, conversation, restating)
         for slot in range(slots_total):
             if slot not in slot_conv:
@@ -131,6 +137,14 @@ def _make_fillers(config: GenerationConfig, own, rng: random.Random) -> list:
     if len(fillers) > least and target - previous < total - target:  # one fewer comes closer to the target
         fillers.pop()
     return fillers
+
+
+def _requests(conv, said: dict) -> list[str]:
+    """The user's requests in an evidence conversation: its user turns that state no planted fact and nobody's
+    value, each without what it mentions in passing or the acknowledgement it opens with."""
+    stating = {conv.evidence_turn, *conv.restating, *(turn for turn, _ in conv.others)}
+    return [said[text].base if text in said else text for i, (speaker, text, _) in enumerate(conv.turns)
+            if speaker == "user" and i not in stating]
 
 
 def _shared_texts(filler) -> list[str]:

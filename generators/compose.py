@@ -28,8 +28,8 @@ from memcurve.generators.tokens import cached_tokens
 
 LENGTHS = ("real", "short")
 MAX_REPLY_TOKENS = 400  # a long reply is 150-400 tokens
-ASIDE_SHARE = 0.8  # composed user turns that mention a fact in passing (real length)
-ASSISTANT_ASIDE_SHARE = 0.6  # composed replies that mention a recommendation in passing (real length)
+ASIDE_SHARE = 0.9  # composed user turns that mention a fact in passing (real length)
+ASSISTANT_ASIDE_SHARE = 0.75  # composed replies that mention a recommendation in passing (real length)
 ACK_SHARE = 0.7  # of those, the ones whose next turn (the other speaker's) acknowledges it
 KINDS = ("explain", "plan", "ideas", "steps", "troubleshoot", "compare", "draft", "checklist", "review")
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")

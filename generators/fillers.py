@@ -28,6 +28,11 @@ from memcurve.generators.planting.vocab import words
 from memcurve.generators.templating import Pack
 
 RANKING_WEIGHT = 3  # a ranking kind's asides (one per item) are picked this many times as often as a slot's
+# Decoy asides per template key, relative to a user fact slot's, by category (the key's first part), so that
+# every category has about as many decoy asides per evidence message: a detector then cannot tell a planted
+# aside from a decoy by its category's wording. Temporal evidence all goes through one key, so its key needs
+# more; other people's values (negatives) are never evidence, so fewer. Planters may set DECOY_WEIGHT.
+NEGATIVE_DECOY_WEIGHT = 0.4
 NEGATIVE_SHARE = 0.25  # share of fillers whose side exchange is a hard negative (a topical distractor)
 TEMPLATE_SHARE = 0.15  # share of fillers whose side exchange is a filler template (each used once per persona)
 _CONTEXT_POOLS = {
@@ -106,7 +111,7 @@ class PersonaFillers:
         said in passing. A key is picked about as often as its evidence occurs: once per slot, a ranking kind
         (several items) up to RANKING_WEIGHT times as often."""
         names = sorted(keys)
-        weights = [min(len(keys[k]), RANKING_WEIGHT) for k in names]
+        weights = [min(len(keys[k]), RANKING_WEIGHT) * decoy_weight(k) for k in names]
 
         def pick(rng: random.Random) -> tuple[str, str | None, FactDraft | None]:
             key = rng.choices(names, weights)[0]
@@ -227,6 +232,16 @@ def decoys(persona: Persona) -> list[tuple[str, dict, FactDraft | None]]:
     out += [(f"negatives/{slot}", {**base, "subject": subject, "value": value}, FactDraft(subject, slot, value))
             for slot, (subject, value) in sorted(persona.others.items())]
     return out
+
+
+def decoy_weight(key: str) -> float:
+    """How often the decoy asides of template `key` are drawn, relative to a user fact slot's."""
+    from memcurve.generators.planting.registry import PLANTERS
+
+    category = key.split("/", 1)[0]
+    if category == "negatives":
+        return NEGATIVE_DECOY_WEIGHT
+    return getattr(PLANTERS.get(category), "DECOY_WEIGHT", 1.0)
 
 
 def _foreign(said: Said | None) -> bool:

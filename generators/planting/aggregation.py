@@ -34,6 +34,7 @@ DECOY_GROUPS = (("books_finished",), ("miles_run",), ("museum_tickets",), ("bigg
                 ("biggest_purchase", "gift_spending"))
 RESERVED_GROUPS = 2  # groups reserved per persona
 DECOY_MENTIONS = 4  # made-up conversations' worth of asides per reserved kind
+DECOY_WEIGHT = 0.75  # (generators.fillers.decoy_weight)
 
 
 def topics(n: int) -> list[str]:

@@ -70,7 +70,7 @@ def test_fillers_mention_facts_in_passing_on_most_user_turns(con):
         texts = [t for (t,) in con.execute("""SELECT m.text FROM messages m JOIN conversations c USING (conversation_id)
                                               WHERE c.persona_id = ? AND c.kind = 'filler' AND m.speaker = 'user'""",
                                            [pid]).fetchall()]
-        mentioning = sum(any(t.startswith(s) or t.endswith(s) for s in sentences) for t in texts) / len(texts)
+        mentioning = sum(any(s in t for s in sentences) for t in texts) / len(texts)
         assert mentioning >= ASIDE_SHARE - 0.25, (pid, mentioning)  # template side exchanges carry none
 
 
