@@ -39,6 +39,11 @@ def content_words(text: str) -> set[str]:
     return set().union(*map(_CHUNK_WORDS.__getitem__, text.split()))
 
 
+def frozen_content_words(text: str) -> frozenset[str]:
+    """content_words(text) as a frozenset, built without the intermediate set (for caches)."""
+    return frozenset().union(*map(_CHUNK_WORDS.__getitem__, text.split()))
+
+
 def word_overlap(question: str, evidence: Iterable[str]) -> float:
     """Share (0..1) of the question's content words found in the evidence texts; 0 for a question of stopwords."""
     words = content_words(question)
