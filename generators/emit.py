@@ -7,7 +7,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from datetime import timedelta
 
-from memcurve.generators.overlap import content_words, overlap_level, overlaps
+from memcurve.generators.overlap import frozen_content_words, overlap_level, overlaps
 from memcurve.generators.planting import temporal as temporal_planter
 from memcurve.generators.temporal import compute
 from memcurve.generators.timeline import DAY, EPOCH, MINUTE
@@ -25,7 +25,7 @@ def text_words(text: str) -> frozenset[str]:
     """Content words of a message text (cached like its tokens)."""
     found = _WORDS.get(text)
     if found is None:
-        found = _WORDS[text] = frozenset(content_words(text))
+        found = _WORDS[text] = frozen_content_words(text)
     return found
 
 

@@ -19,8 +19,29 @@ tell remind again according
 """.split())
 
 
+class _ChunkWords(dict):
+    """Content words of a whitespace-free chunk of text, computed once per distinct chunk (bounded)."""
+
+    def __missing__(self, chunk: str) -> frozenset[str]:
+        if len(self) >= MAX_CHUNKS:
+            self.clear()
+        found = self[chunk] = frozenset(_WORD.findall(chunk.lower())) - STOPWORDS
+        return found
+
+
+MAX_CHUNKS = 200_000
+_CHUNK_WORDS = _ChunkWords()
+
+
 def content_words(text: str) -> set[str]:
-    return {w for w in _WORD.findall(text.lower()) if w not in STOPWORDS}
+    """Lower-case words of `text` that are no stopwords. No word spans whitespace, so they are the union of
+    each whitespace-separated chunk's words (lower-casing a chunk alone changes no ASCII letter it yields)."""
+    return set().union(*map(_CHUNK_WORDS.__getitem__, text.split()))
+
+
+def frozen_content_words(text: str) -> frozenset[str]:
+    """content_words(text) as a frozenset, built without the intermediate set (for caches)."""
+    return frozenset().union(*map(_CHUNK_WORDS.__getitem__, text.split()))
 
 
 def word_overlap(question: str, evidence: Iterable[str]) -> float:
@@ -59,9 +80,16 @@ def overlaps(question: str, evidence_words: Iterable[set[str]], conversation_wor
     words = content_words(question)
     if not words:
         return 0.0, 0.0
-    message: set[str] = set().union(*evidence_words)
-    conversation = message.union(*conversation_words)
-    return round(len(words & message) / len(words), 4), round(len(words & conversation) / len(words), 4)
+    missing = words  # the question's words not found yet: a few, so each text costs a few lookups, not a union
+    for found in evidence_words:
+        if missing:
+            missing = missing - found
+    in_message = len(words) - len(missing)
+    for found in conversation_words:
+        if not missing:
+            break
+        missing = missing - found
+    return round(in_message / len(words), 4), round((len(words) - len(missing)) / len(words), 4)
 
 
 def question_overlap(question: str, evidence_texts: Iterable[str], conversation_texts: Iterable[str]

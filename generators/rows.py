@@ -29,14 +29,15 @@ class RowBuffer:
 
     def clear(self) -> None:
         self._cols = {t: {c: [] for c in SCHEMA[t].column_names} for t in ROW_TABLES}
+        self._appends = {t: tuple(column.append for column in cols.values()) for t, cols in self._cols.items()}
 
     def __getitem__(self, table: str) -> dict[str, list]:
         return self._cols[table]
 
     def add(self, table: str, *values: Any) -> None:
         """One row, values in the schema's column order (all of them: a missing column is an error)."""
-        for column, value in zip(self._cols[table].values(), values, strict=True):
-            column.append(value)
+        for append, value in zip(self._appends[table], values, strict=True):
+            append(value)
 
     def pending(self, table: str) -> int:
         return len(next(iter(self._cols[table].values())))
