@@ -7,8 +7,6 @@ Per domain, RESERVED aspects of each persona (never temporary ones) are only eve
 never asked about (`reserved`): fillers say the persona's held value of each with the same sentences as the
 evidence (`decoys`, registered as the user's facts), so a stated preference is no sign of a question. A
 question draws its aspects from the others only, so no decoy states an aspect a rubric depends on.
-Other people's preferences, said in passing the same way ("My sister can't stand cilantro."), are hard
-negatives that register no fact: they name another person, so they cannot contradict the user.
 """
 
 from __future__ import annotations
