@@ -86,8 +86,9 @@ def test_audit_reports_every_section_and_exits_by_threshold(stores, capsys):
     figures = report.figures
     assert figures["sizes"][40]["distinct_messages_min"] == 1.0
     assert 0.0 <= figures["detectors"]["conversation shape"] <= 1.0
-    # evidence is said by the user far more often than messages are: the speaker alone ranks it above chance
-    assert 0.6 < figures["detectors"]["speaker alone (no words)"] < 0.8
+    # evidence is said by the user more often than messages are: the speaker alone ranks it above chance (less
+    # so since preferences and circumstances are asides on composed turns: 0.598 on this store)
+    assert 0.55 < figures["detectors"]["speaker alone (no words)"] < 0.8
     assert figures["baselines"][("always abstain", "abstention")] == 1.0
     assert figures["baselines"][("always abstain", "user_facts")] == 0.0
     assert figures["validate"]["no_duplicate_text"][1] == 0

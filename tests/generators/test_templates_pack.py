@@ -47,8 +47,8 @@ def test_user_pack_overrides_the_same_path_and_adds_fillers(tmp_path):
     write(pack_dir, "fillers/kite_flying.j2", "## conversation\nuser: How do I fly a kite in light wind?\n"
                                               "assistant: Run a few steps upwind and let out line slowly.\n")
     out = tmp_path / "b.duckdb"
-    # seed 1: the persona has a dog and does not only mention it in passing (a decoy is never asked)
-    generate(build_config({**SMALL, "seed": 1, "questions_per_category": 40, "categories": "user_facts",
+    # seed 2: the persona has a dog and does not only mention it in passing (a decoy is never asked)
+    generate(build_config({**SMALL, "seed": 2, "questions_per_category": 40, "categories": "user_facts",
                            "templates": str(pack_dir)}), out, force=False, progress=False)
     con = duckdb.connect(str(out), read_only=True)
     texts = {t for (t,) in con.execute("SELECT text FROM questions WHERE question_type = 'user_facts/dog_name'").fetchall()}
