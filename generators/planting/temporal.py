@@ -51,8 +51,10 @@ def _hints() -> dict[str, str]:
 
 
 def reserved_events(persona: Persona) -> list[str]:
-    """The events this persona mentions in passing in fillers; no question of it uses them."""
-    return reserve_rng(persona, CATEGORY).sample(words("events"), DECOY_EVENTS)
+    """The events this persona mentions in passing in fillers; no question of it uses them (never another
+    person's event: that one is said as theirs, without "today")."""
+    others = persona.distractor_values(EVENT_SLOT)
+    return reserve_rng(persona, CATEGORY).sample([e for e in words("events") if e not in others], DECOY_EVENTS)
 
 
 def free_events(persona: Persona) -> list[str]:
