@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from memcurve.generators.tokens import PerChunk
+
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 STOPWORDS = frozenset("""
 a about above after again against all am an and any are as at be because been before being below between both but
@@ -19,18 +21,7 @@ tell remind again according
 """.split())
 
 
-class _ChunkWords(dict):
-    """Content words of a whitespace-free chunk of text, computed once per distinct chunk (bounded)."""
-
-    def __missing__(self, chunk: str) -> frozenset[str]:
-        if len(self) >= MAX_CHUNKS:
-            self.clear()
-        found = self[chunk] = frozenset(_WORD.findall(chunk.lower())) - STOPWORDS
-        return found
-
-
-MAX_CHUNKS = 200_000
-_CHUNK_WORDS = _ChunkWords()
+_CHUNK_WORDS = PerChunk(lambda chunk: frozenset(_WORD.findall(chunk.lower())) - STOPWORDS)
 
 
 def content_words(text: str) -> set[str]:

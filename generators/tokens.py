@@ -19,18 +19,23 @@ def _chunk_tokens(chunk: str) -> int:
     return len(pieces) + long_words
 
 
-class _Chunks(dict):
-    """Tokens of a whitespace-free chunk of text, computed once per distinct chunk (bounded: see MAX_CHUNKS)."""
+class PerChunk(dict):
+    """`of(chunk)` for each whitespace-free chunk of text, computed once per distinct chunk and forgotten all
+    at once past MAX_CHUNKS (a chat vocabulary of words with their punctuation fits)."""
 
-    def __missing__(self, chunk: str) -> int:
+    def __init__(self, of) -> None:
+        super().__init__()
+        self.of = of
+
+    def __missing__(self, chunk: str):
         if len(self) >= MAX_CHUNKS:
             self.clear()
-        n = self[chunk] = _chunk_tokens(chunk)
-        return n
+        found = self[chunk] = self.of(chunk)
+        return found
 
 
-MAX_CHUNKS = 200_000  # distinct chunks remembered (words with their punctuation: a chat vocabulary fits)
-_CHUNKS = _Chunks()
+MAX_CHUNKS = 200_000  # distinct chunks remembered per cache
+_CHUNKS = PerChunk(_chunk_tokens)
 
 
 def estimate_tokens(text: str) -> int:
