@@ -217,3 +217,24 @@ def sample_metrics(log, name: str) -> tuple[Counted, Counted]:
         out.update(breakdown("mean")(scored))
     out.scored_samples, out.unscored_samples = len(scored), unscored
     return out, out
+
+
+def generate_small_store(folder: Path, seed: int, categories: tuple[str, ...]) -> Path:
+    """A real generated benchmark of 3 personas, sizes 1/10/40, 6 questions per category of `categories`."""
+    from memcurve.generators.config import build_config
+    from memcurve.generators.generate import generate
+
+    out = folder / "bench.duckdb"
+    generate(build_config({"seed": seed, "personas": 3, "sizes": "1,10,40", "questions_per_category": 6,
+                           "categories": ",".join(categories)}), out, force=False, progress=False)
+    return out
+
+
+def redrawn_personas(con, seed: int) -> dict:
+    """A generated store's personas, redrawn as generators.build draws them."""
+    import random
+
+    from memcurve.generators.personas import make_persona
+
+    return {pid: make_persona(int(pid[1:]), random.Random(f"memcurve:{seed}:{int(pid[1:])}"))
+            for (pid,) in con.execute("SELECT persona_id FROM personas ORDER BY 1").fetchall()}

@@ -12,12 +12,11 @@ import re
 import duckdb
 import pytest
 
-from memcurve.generators.config import build_config
-from memcurve.generators.generate import generate
 from memcurve.generators.personas import make_persona
 from memcurve.generators.planting import aggregation, changing_facts, temporal
 from memcurve.generators.planting.vocab import titles, words
 from memcurve.generators.validate import validate
+from support import generate_small_store, redrawn_personas
 
 SEED = 5
 CATEGORIES = ("changing_facts", "temporal", "aggregation")
@@ -25,10 +24,7 @@ CATEGORIES = ("changing_facts", "temporal", "aggregation")
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
-    out = tmp_path_factory.mktemp("asides3") / "bench.duckdb"
-    generate(build_config({"seed": SEED, "personas": 3, "sizes": "1,10,40", "questions_per_category": 6,
-                           "categories": ",".join(CATEGORIES)}), out, force=False, progress=False)
-    return out
+    return generate_small_store(tmp_path_factory.mktemp("asides3"), SEED, CATEGORIES)
 
 
 @pytest.fixture(scope="module")
@@ -38,9 +34,7 @@ def con(store):
 
 
 def personas(con):
-    """The store's personas, redrawn as generators.build draws them."""
-    return {pid: make_persona(int(pid[1:]), random.Random(f"memcurve:{SEED}:{int(pid[1:])}"))
-            for (pid,) in con.execute("SELECT persona_id FROM personas ORDER BY 1").fetchall()}
+    return redrawn_personas(con, SEED)
 
 
 def filler_user_texts(con, pid):

@@ -5,17 +5,13 @@ each with the same `say` sentences as the evidence (registered as the user's fac
 is one aside on an ordinary composed turn of its slot's filler, not a wrapper conversation of its own.
 """
 
-import random
-
 import duckdb
 import pytest
 
-from memcurve.generators.config import build_config
-from memcurve.generators.generate import generate
-from memcurve.generators.personas import make_persona
 from memcurve.generators.planting import implicit_connections, preferences
 from memcurve.generators.planting.vocab import structured
 from memcurve.generators.validate import validate
+from support import generate_small_store, redrawn_personas
 
 SEED = 5
 CATEGORIES = ("preferences", "implicit_connections")
@@ -25,10 +21,7 @@ PLANTERS = {"preferences": (preferences, "preferences", "preferences"),
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
-    out = tmp_path_factory.mktemp("prefasides") / "bench.duckdb"
-    generate(build_config({"seed": SEED, "personas": 3, "sizes": "1,10,40", "questions_per_category": 6,
-                           "categories": ",".join(CATEGORIES)}), out, force=False, progress=False)
-    return out
+    return generate_small_store(tmp_path_factory.mktemp("prefasides"), SEED, CATEGORIES)
 
 
 @pytest.fixture(scope="module")
@@ -38,8 +31,7 @@ def con(store):
 
 
 def personas(con):
-    return {pid: make_persona(int(pid[1:]), random.Random(f"memcurve:{SEED}:{int(pid[1:])}"))
-            for (pid,) in con.execute("SELECT persona_id FROM personas ORDER BY 1").fetchall()}
+    return redrawn_personas(con, SEED)
 
 
 def sentences(vocab: str) -> set[str]:
