@@ -1,8 +1,8 @@
 """Keep the offline engine (llama-cpp-python) from killing the process, and say why when it cannot run.
 
 Two failures motivate this module:
-- llama.cpp's AMX matrix-multiply path (`ggml_backend_amx_mul_mat` in libggml-cpu) dies with SIGILL on some
-  AMX machines (seen on an Intel Xeon VM whose CPU lists amx_tile/amx_int8/amx_bf16): a natively built
+- llama.cpp's AMX matrix-multiply path (`ggml_backend_amx_mul_mat` in libggml-cpu) dies with SIGILL (on other
+  VMs SIGSEGV) on some AMX machines (seen on Intel Xeon VMs whose CPU lists amx_tile/amx_int8/amx_bf16): a natively built
   llama-cpp-python 0.3.36 compiles that path in, and it is selected through llama.cpp's "extra buffer types"
   when a model is loaded. Loading with `llama_model_params.use_extra_bufts = false` never enters it.
   Extra buffer types also carry the CPU weight repacking that speeds up other CPUs, so they are turned off
@@ -117,7 +117,7 @@ def use_extra_bufts(p: Platform, env: Mapping[str, str] = os.environ) -> tuple[b
     if choice != "auto":
         raise _error(f"invalid {EXTRA_BUFTS_ENV}={choice!r}: expected auto, on or off")
     if amx_path_present(p):
-        return False, "off: llama.cpp's AMX path is present on this x86-64 machine (it can crash with SIGILL)"
+        return False, "off: llama.cpp's AMX path is present on this x86-64 machine (it can crash with SIGILL or SIGSEGV)"
     return True, f"on: no AMX path on this {p.machine} machine (keeps llama.cpp's CPU weight repacking)"
 
 
@@ -219,8 +219,19 @@ def probe_command(model_path: str, extra_bufts: bool) -> list[str]:
     return [sys.executable, "-m", "memcurve.evals.models.engine_guard", model_path, "1" if extra_bufts else "0"]
 
 
+def crash_cause(signal_name: str, extra_bufts: bool, amx_path: bool) -> str:
+    """Why a load died with this signal. With extra buffer types on where the AMX path exists, that path is
+    the cause whatever the signal: the same build dies with SIGILL on one AMX machine and SIGSEGV on another."""
+    if extra_bufts and amx_path:
+        return (f"llama.cpp's AMX path, entered because extra buffer types are on; "
+                f"fix: unset {EXTRA_BUFTS_ENV} or set it to off, or rebuild without AMX")
+    if signal_name == "SIGILL":
+        return "it executes CPU instructions this machine cannot run (built for another CPU, or its AMX path)"
+    return "the build is broken"
+
+
 def run_probe(command: list[str], build: Mapping[str, Any], extra_bufts: bool,
-              timeout: float = PROBE_TIMEOUT_SECONDS) -> Verdict | None:
+              timeout: float = PROBE_TIMEOUT_SECONDS, amx_path: bool = False) -> Verdict | None:
     """Run the probe command; a Verdict, or None if it timed out (a busy machine, not a broken build)."""
     env = {**os.environ, "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "PASSIVE")}
     try:
@@ -230,8 +241,7 @@ def run_probe(command: list[str], build: Mapping[str, Any], extra_bufts: bool,
     where = f"llama-cpp-python {build.get('llama_cpp', '?')} ({cpu_library(build) or 'library unknown'})"
     if done.returncode < 0:
         name = _signal_name(-done.returncode)
-        cause = ("it executes CPU instructions this machine cannot run (built for another CPU, or its AMX path)"
-                 if name == "SIGILL" else "the build is broken")
+        cause = crash_cause(name, extra_bufts, amx_path)
         return Verdict(False, extra_bufts,
                        f"the offline engine {where} crashed with {name} while loading the model: {cause}; "
                        f"fix: rebuild it for this CPU: {REBUILD_HINT}")
@@ -262,13 +272,15 @@ def ensure_engine_runs(llama_cpp: Any, model_path: str, *, refresh: bool = False
 
     Returns the verdict whose `extra_bufts` the caller must load with.
     """
-    extra_bufts, _ = use_extra_bufts(current_platform(llama_cpp))
+    machine = current_platform(llama_cpp)
+    extra_bufts, _ = use_extra_bufts(machine)
     build = engine_build(llama_cpp)
     key = _probe_key(build, model_path, extra_bufts)
     with _checked_lock:
         verdict = None if refresh else (_checked.get(key) or _read_cached(key))
         if verdict is None:
-            verdict = run_probe(probe_command(model_path, extra_bufts), build, extra_bufts)
+            verdict = run_probe(probe_command(model_path, extra_bufts), build, extra_bufts,
+                                amx_path=amx_path_present(machine))
             if verdict is None:  # timed out: do not block the run, do not remember
                 return Verdict(True, extra_bufts, f"probe timed out after {PROBE_TIMEOUT_SECONDS} s")
             _write_cached(key, verdict)

@@ -86,6 +86,10 @@ def test_a_signal_in_the_probe_is_one_line_naming_cause_and_fix(tmp_path):
     assert "crashed with SIGILL" in verdict.detail and "libggml-cpu.so" in verdict.detail
     assert "-DGGML_AMX_INT8=OFF" in verdict.detail  # the fix
 
+    assert "build is broken" in guard.crash_cause("SIGSEGV", extra_bufts=True, amx_path=False)
+    assert "AMX path" in guard.crash_cause("SIGSEGV", extra_bufts=True, amx_path=True)
+    assert "AMX path" not in guard.crash_cause("SIGSEGV", extra_bufts=False, amx_path=True)
+
     broken = [sys.executable, "-c", "raise OSError('libggml-base.so: cannot open shared object file')"]
     verdict = guard.run_probe(broken, build, extra_bufts=True)
     assert not verdict.ok and "cannot open shared object file" in verdict.detail and "reinstall" in verdict.detail
@@ -179,4 +183,5 @@ def test_forcing_extra_bufts_on_an_amx_machine_is_caught_not_fatal(tmp_path):
     if done.returncode == 0:
         return  # this machine's AMX path works (a fixed llama.cpp); nothing to catch
     last = done.stderr.strip().splitlines()[-1]
-    assert "OfflineModelError" in last and "crashed with SIGILL" in last, done.stderr[-2000:]
+    assert "OfflineModelError" in last and "crashed with SIG" in last, done.stderr[-2000:]  # SIGILL or SIGSEGV
+    assert "AMX path" in last and f"{guard.EXTRA_BUFTS_ENV} or set it to off" in last
