@@ -34,6 +34,7 @@ from jinja2 import nodes
 from jinja2.sandbox import SandboxedEnvironment
 
 from memcurve.errors import TemplateError
+from memcurve.generators.text_filters import with_article
 
 
 @dataclass(frozen=True)
@@ -197,6 +198,7 @@ class LimitedSandbox(SandboxedEnvironment):
         self.filters = {name: _limited_filter(name, f) for name, f in self.filters.items()}
         self.filters["memcurve_loop"] = _counted
         self.filters["memcurve_concat"] = _concat
+        self.filters["with_article"] = _limited_filter("with_article", with_article)
         self.globals["range"] = _limited_range
 
     def call_binop(self, context, operator: str, left: Any, right: Any) -> Any:

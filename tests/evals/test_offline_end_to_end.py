@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_offline_model_answers_planted_facts_at_size_one(tmp_path, monkeypatch):
     db = tmp_path / "tiny.duckdb"
     generate(build_config({"seed": 7, "personas": 3, "sizes": "1", "categories": "user_facts,assistant_facts",
-                           "questions_per_category": 2, "questions_per_history": 4, "max_evidence": 1,
+                           "questions_per_category": 4, "questions_per_history": 8, "max_evidence": 1,
                            "length": "short"}),
              db, force=False, progress=False)
     monkeypatch.chdir(ROOT)  # Inspect resolves task files relative to the working directory
@@ -39,6 +39,6 @@ def test_offline_model_answers_planted_facts_at_size_one(tmp_path, monkeypatch):
             assert any(gold.lower() in sample.output.completion.lower() for gold in sample.target)
         usage = sample.model_usage["gguf/gemma-3-270m"]
         assert usage.input_tokens + (usage.input_tokens_cache_read or 0) > 20  # real tokenizer counts
-    assert len(log.samples) == 24  # 12 questions x 2 solvers
-    assert len(right["full_context"]) >= 4, [s.output.completion for s in log.samples]
+    assert len(log.samples) == 48  # 24 questions x 2 solvers
+    assert len(right["full_context"]) >= 5, [s.output.completion for s in log.samples]
     assert len(right["no_context"]) <= 1
