@@ -3,7 +3,9 @@
 At history size 1 each planted fact sits in one short conversation. The 270M base model is weak, so the
 test does not ask for perfection: it must answer a clear share of the planted facts right from the
 history (names like "Copperleaf Bank" that cannot be guessed), while the same model with no history gets
-them all wrong. That gap is the model reading its context, measured through the whole toolkit.
+at most one right. Benchmark v2 plants most facts as asides ("Work at Blackthorn Systems has been hectic"),
+which the model gets right less often than a direct statement, so 24 questions are asked: with 12 it got 2-3
+right, too few to tell reading from luck. That gap is the model reading its context, measured end to end.
 """
 
 from pathlib import Path
