@@ -219,15 +219,18 @@ def probe_command(model_path: str, extra_bufts: bool) -> list[str]:
     return [sys.executable, "-m", "memcurve.evals.models.engine_guard", model_path, "1" if extra_bufts else "0"]
 
 
-def crash_cause(signal_name: str, extra_bufts: bool, amx_path: bool) -> str:
-    """Why a load died with this signal. With extra buffer types on where the AMX path exists, that path is
-    the cause whatever the signal: the same build dies with SIGILL on one AMX machine and SIGSEGV on another."""
+def crash_cause(signal_name: str, extra_bufts: bool, amx_path: bool) -> tuple[str, str]:
+    """(cause, fix) of a load that died with this signal. With extra buffer types on where the AMX path exists,
+    that path is the cause whatever the signal: the same build dies with SIGILL on one AMX machine and SIGSEGV
+    on another."""
+    rebuild = f"rebuild it for this CPU: {REBUILD_HINT}"
     if extra_bufts and amx_path:
-        return (f"llama.cpp's AMX path, entered because extra buffer types are on; "
-                f"fix: unset {EXTRA_BUFTS_ENV} or set it to off, or rebuild without AMX")
+        return ("llama.cpp's AMX path, entered because extra buffer types are on",
+                f"unset {EXTRA_BUFTS_ENV} or set it to off, or {rebuild}")
     if signal_name == "SIGILL":
-        return "it executes CPU instructions this machine cannot run (built for another CPU, or its AMX path)"
-    return "the build is broken"
+        return ("it executes CPU instructions this machine cannot run (built for another CPU, or its AMX path)",
+                rebuild)
+    return "the build is broken", rebuild
 
 
 def run_probe(command: list[str], build: Mapping[str, Any], extra_bufts: bool,
@@ -241,10 +244,9 @@ def run_probe(command: list[str], build: Mapping[str, Any], extra_bufts: bool,
     where = f"llama-cpp-python {build.get('llama_cpp', '?')} ({cpu_library(build) or 'library unknown'})"
     if done.returncode < 0:
         name = _signal_name(-done.returncode)
-        cause = crash_cause(name, extra_bufts, amx_path)
+        cause, fix = crash_cause(name, extra_bufts, amx_path)
         return Verdict(False, extra_bufts,
-                       f"the offline engine {where} crashed with {name} while loading the model: {cause}; "
-                       f"fix: rebuild it for this CPU: {REBUILD_HINT}")
+                       f"the offline engine {where} crashed with {name} while loading the model: {cause}; fix: {fix}")
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
     if done.returncode != 0 or not lines:
         last = (done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[-1][:300]

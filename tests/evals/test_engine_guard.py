@@ -86,9 +86,10 @@ def test_a_signal_in_the_probe_is_one_line_naming_cause_and_fix(tmp_path):
     assert "crashed with SIGILL" in verdict.detail and "libggml-cpu.so" in verdict.detail
     assert "-DGGML_AMX_INT8=OFF" in verdict.detail  # the fix
 
-    assert "build is broken" in guard.crash_cause("SIGSEGV", extra_bufts=True, amx_path=False)
-    assert "AMX path" in guard.crash_cause("SIGSEGV", extra_bufts=True, amx_path=True)
-    assert "AMX path" not in guard.crash_cause("SIGSEGV", extra_bufts=False, amx_path=True)
+    assert "build is broken" in guard.crash_cause("SIGSEGV", extra_bufts=True, amx_path=False)[0]
+    cause, fix = guard.crash_cause("SIGSEGV", extra_bufts=True, amx_path=True)
+    assert "AMX path" in cause and f"{guard.EXTRA_BUFTS_ENV} or set it to off" in fix and "-DGGML_AMX_INT8=OFF" in fix
+    assert "AMX path" not in guard.crash_cause("SIGSEGV", extra_bufts=False, amx_path=True)[0]
 
     broken = [sys.executable, "-c", "raise OSError('libggml-base.so: cannot open shared object file')"]
     verdict = guard.run_probe(broken, build, extra_bufts=True)
