@@ -9,10 +9,12 @@ every assistant reply at real length is 150-400 tokens of advice built from the 
 Evidence conversations are these same conversations with the brief side exchange replaced by the planted
 exchange (generators.generate), so length, shape and speakers come from one process for both kinds.
 
-Either speaker may mention something in passing (an aside, given by generators.fillers): most user turns
-carry one before or after them, and part of the replies close with one (a recommendation); the other
-speaker's next turn may open by acknowledging it. Each such turn is remembered as a `Said`, so an evidence
-conversation can swap one aside (and its acknowledgement) for the planted fact.
+Either speaker may mention something in passing (an aside, given by generators.fillers): every composed user
+turn at real length carries one before or after it (a planted fact always comes with one, so a bare turn
+would mark a turn as no evidence), and part of the replies close with one (a recommendation); the other
+speaker's next turn opens by acknowledging it wherever the aside has an acknowledgement (so a restated value is
+as common in fillers as in evidence, and evidence is not mostly the user's). Each such turn is remembered as a
+`Said`, so an evidence conversation can swap one aside (and its acknowledgement) for the planted fact.
 """
 
 from __future__ import annotations
@@ -28,9 +30,9 @@ from memcurve.generators.tokens import cached_tokens
 
 LENGTHS = ("real", "short")
 MAX_REPLY_TOKENS = 400  # a long reply is 150-400 tokens
-ASIDE_SHARE = 0.9  # composed user turns that mention a fact in passing (real length)
+ASIDE_SHARE = 1.0  # composed user turns that mention a fact in passing (real length): all, as evidence turns do
 ASSISTANT_ASIDE_SHARE = 0.75  # composed replies that mention a recommendation in passing (real length)
-ACK_SHARE = 0.7  # of those, the ones whose next turn (the other speaker's) acknowledges it
+ACK_SHARE = 1.0  # of those with an acknowledgement line, the ones whose next turn (the other speaker's) says it
 KINDS = ("explain", "plan", "ideas", "steps", "troubleshoot", "compare", "draft", "checklist", "review")
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _NUMBER_WORDS = ("two", "three", "four", "five", "six", "seven")

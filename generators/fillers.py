@@ -32,7 +32,7 @@ RANKING_WEIGHT = 3  # a ranking kind's asides (one per item) are picked this man
 # every category has about as many decoy asides per evidence message: a detector then cannot tell a planted
 # aside from a decoy by its category's wording. Temporal evidence all goes through one key, so its key needs
 # more; other people's values (negatives) are never evidence, so fewer. Planters may set DECOY_WEIGHT.
-NEGATIVE_DECOY_WEIGHT = 0.4
+NEGATIVE_DECOY_WEIGHT = 0.32
 NEGATIVE_SHARE = 0.25  # share of fillers whose side exchange is a hard negative (a topical distractor)
 TEMPLATE_SHARE = 0.15  # share of fillers whose side exchange is a filler template (each used once per persona)
 _CONTEXT_POOLS = {

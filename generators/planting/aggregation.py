@@ -33,8 +33,8 @@ ITEMS_PER_MESSAGE = ((1, 2, 3, 4), (30, 30, 20, 20))  # count kinds: items one c
 DECOY_GROUPS = (("books_finished",), ("miles_run",), ("museum_tickets",), ("biggest_purchase",),
                 ("biggest_purchase", "gift_spending"))
 RESERVED_GROUPS = 2  # groups reserved per persona
-DECOY_MENTIONS = 4  # made-up conversations' worth of asides per reserved kind
-DECOY_WEIGHT = 0.75  # (generators.fillers.decoy_weight)
+DECOY_MENTIONS = 12  # made-up conversations' worth of asides per reserved kind
+DECOY_WEIGHT = 1.0  # (generators.fillers.decoy_weight; at 0.75 its decoys were too rare per evidence message)
 
 
 def topics(n: int) -> list[str]:
