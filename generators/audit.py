@@ -24,7 +24,7 @@ Thresholds (THRESHOLDS; the exit code is 1 when one is passed, 0 otherwise):
 - always-abstain overall accuracy no better than the abstention share of the scored questions (+0.01);
 - at the largest size, at least 95% distinct message texts and 100% distinct conversation texts per history;
 - BM25 conversation recall_any@5 at the largest size at least 0.15 below its value at size 10 (when both
-  sizes exist), and no category at 1.00 at a size with more than 2k conversations;
+  sizes exist), and no category at 1.00 at a size of more than 2k conversations (10 at k = 5);
 - validate passes.
 """
 
