@@ -10,9 +10,7 @@ from memcurve.generators.personas import Persona
 from memcurve.generators.planting import preferences
 
 CATEGORY = "implicit_connections"
-# one key holds every statement: at 1.0 its decoys were about 1.4x rarer per evidence message than other
-# categories' (generators.fillers.decoy_weight)
-DECOY_WEIGHT = 1.4
+DECOY_WEIGHT = preferences.DECOY_WEIGHT  # same mechanics, same one key for every statement
 VOCAB = "implicit"
 FIELD = "circumstances"
 
