@@ -3,7 +3,10 @@
 
 Answers must not be guessable without the history: a count of one thing per conversation would make the
 answer the evidence count (2 in 40% of the questions), so a conversation names one to four books
-(ITEMS_PER_MESSAGE), and the other kinds are sums or picks over amounts drawn from wide ranges.
+(ITEMS_PER_MESSAGE). The total is drawn first, uniformly from every count the conversations can hold, and then
+split over them: summing independent per-conversation counts peaks the total (books_finished answered "6" in 5
+of 23 questions at seed 11, so guessing each slot's commonest answer scored). The other kinds are sums or picks
+over amounts drawn from wide ranges.
 
 Each amount or item is said in passing (an `## aside`) on an ordinary composed turn. A persona reserves
 kinds it is never asked about (`reserved`); fillers say made-up amounts and items of those kinds with the
@@ -27,14 +30,13 @@ KINDS = {
     "miles_run": ("sum", None, (2, 13), "run_miles"),
     "biggest_purchase": ("max_item", lambda: words("purchases"), (40, 1400), "purchase_price"),
 }
-ITEMS_PER_MESSAGE = ((1, 2, 3, 4), (30, 30, 20, 20))  # count kinds: items one conversation names, and weights
+ITEMS_PER_MESSAGE = 4  # count kinds: the most items one conversation names (at least one)
 # the kinds one persona may reserve (RESERVED_GROUPS groups, drawn per persona): a birthday present is a purchase, so
 # gift spending is reserved only together with the biggest purchase (a decoy gift could be the priciest buy)
 DECOY_GROUPS = (("books_finished",), ("miles_run",), ("museum_tickets",), ("biggest_purchase",),
                 ("biggest_purchase", "gift_spending"))
 RESERVED_GROUPS = 2  # groups reserved per persona
 DECOY_MENTIONS = 12  # made-up conversations' worth of asides per reserved kind
-DECOY_WEIGHT = 1.0  # (generators.fillers.decoy_weight; at 0.75 its decoys were too rare per evidence message)
 
 
 def topics(n: int) -> list[str]:
@@ -65,7 +67,7 @@ def decoys(persona: Persona) -> list[tuple[str, dict, None]]:
 def _draw(persona: Persona, topic: str, n: int, rng) -> tuple[list[dict], list[list], list]:
     """(contexts, item groups, amounts) of `n` conversations of kind `topic`."""
     how, items_pool, amounts, _ = KINDS[topic]
-    per = rng.choices(*ITEMS_PER_MESSAGE, k=n) if how == "count" else [1] * n
+    per = _split(rng, rng.randint(n, ITEMS_PER_MESSAGE * n), n) if how == "count" else [1] * n
     drawn = rng.sample(items_pool(), sum(per)) if items_pool else [None] * n
     groups = [drawn[sum(per[:i]):sum(per[:i + 1])] for i in range(n)] if items_pool else [[None]] * n
     values = rng.sample(range(amounts[0], amounts[1] + 1), n) if amounts else [None] * n
@@ -74,6 +76,14 @@ def _draw(persona: Persona, topic: str, n: int, rng) -> tuple[list[dict], list[l
     contexts = [{**base, "item": _join(group), "amount": amount, "friend": friend}
                 for group, amount, friend in zip(groups, values, friends)]
     return contexts, groups, values
+
+
+def _split(rng, total: int, n: int) -> list[int]:
+    """`total` items over `n` conversations, each naming 1..ITEMS_PER_MESSAGE of them."""
+    per = [1] * n
+    for _ in range(total - n):
+        per[rng.choice([i for i in range(n) if per[i] < ITEMS_PER_MESSAGE])] += 1
+    return per
 
 
 def plant(pack, persona: Persona, rng, n: int, topic: str, chain) -> QuestionDraft:
@@ -105,7 +115,8 @@ def plant(pack, persona: Persona, rng, n: int, topic: str, chain) -> QuestionDra
 
 
 _NUMBER_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
-                 "twelve"]
+                 "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty",
+                 "twenty-one", "twenty-two", "twenty-three", "twenty-four"]
 
 
 def _join(items: list) -> str | None:
