@@ -22,17 +22,13 @@ import random
 from dataclasses import dataclass, field, replace
 
 from memcurve.generators.compose import Composer, Said
+from memcurve.generators.decoy_weights import weight as decoy_weight
 from memcurve.generators.personas import Persona
 from memcurve.generators.planting.common import ConversationDraft, FactDraft, check_evidence
 from memcurve.generators.planting.vocab import words
 from memcurve.generators.templating import Pack
 
 RANKING_WEIGHT = 3  # a ranking kind's asides (one per item) are picked this many times as often as a slot's
-# Decoy asides per template key, relative to a user fact slot's, by category (the key's first part), so that
-# every category has about as many decoy asides per evidence message: a detector then cannot tell a planted
-# aside from a decoy by its category's wording. Temporal evidence all goes through one key, so its key needs
-# more; other people's values (negatives) are never evidence, so fewer. Planters may set DECOY_WEIGHT.
-NEGATIVE_DECOY_WEIGHT = 0.32
 NEGATIVE_SHARE = 0.25  # share of fillers whose side exchange is a hard negative (a topical distractor)
 TEMPLATE_SHARE = 0.15  # share of fillers whose side exchange is a filler template (each used once per persona)
 _CONTEXT_POOLS = {
@@ -232,16 +228,6 @@ def decoys(persona: Persona) -> list[tuple[str, dict, FactDraft | None]]:
     out += [(f"negatives/{slot}", {**base, "subject": subject, "value": value}, FactDraft(subject, slot, value))
             for slot, (subject, value) in sorted(persona.others.items())]
     return out
-
-
-def decoy_weight(key: str) -> float:
-    """How often the decoy asides of template `key` are drawn, relative to a user fact slot's."""
-    from memcurve.generators.planting.registry import PLANTERS
-
-    category = key.split("/", 1)[0]
-    if category == "negatives":
-        return NEGATIVE_DECOY_WEIGHT
-    return getattr(PLANTERS.get(category), "DECOY_WEIGHT", 1.0)
 
 
 def _foreign(said: Said | None) -> bool:

@@ -10,7 +10,6 @@ from memcurve.generators.personas import Persona
 from memcurve.generators.planting import preferences
 
 CATEGORY = "implicit_connections"
-DECOY_WEIGHT = preferences.DECOY_WEIGHT  # same mechanics, same one key for every statement
 VOCAB = "implicit"
 FIELD = "circumstances"
 

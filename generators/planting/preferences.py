@@ -17,9 +17,6 @@ from memcurve.generators.planting.reserve import reserve_rng
 from memcurve.generators.planting.vocab import structured
 
 CATEGORY = "preferences"
-# one key holds every statement: at 1.0 its decoys were about 1.4x rarer per evidence message than other
-# categories' (generators.fillers.decoy_weight)
-DECOY_WEIGHT = 1.4
 VOCAB = "preferences"
 PERSONA_FIELD = "preferences"
 # temporary circumstances and how many days they hold after being mentioned: "aspect" or "aspect:value"

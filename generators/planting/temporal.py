@@ -26,7 +26,6 @@ from memcurve.generators.temporal import KINDS
 CATEGORY = "temporal"
 EVENT_SLOT = "event"
 DECOY_EVENTS = 16  # events per persona said only in passing, never asked
-DECOY_WEIGHT = 1.45  # all temporal evidence is said through one template key (generators.fillers.decoy_weight)
 
 
 def topics(n: int) -> list[str]:
