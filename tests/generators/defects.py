@@ -203,14 +203,16 @@ def wrong_temporal_answer(db: Path) -> str:
 
 
 def quote_into_question(db: Path) -> str:
-    """Reword one answerable question to quote its evidence message, leaving the recorded overlap as it was
+    """Reword one answerable question to quote its evidence message (the stating one, not an acknowledgement
+    that restates it), leaving the recorded overlap as it was
     (a text edited after generation). Returns the question id."""
     with duckdb.connect(str(db)) as con:
-        qid, text, quote = _one(con, """
+        qid, _, quote = _one(con, """
             SELECT q.question_id, q.text, m.text FROM questions q JOIN evidence e USING (question_id)
                  JOIN messages m USING (message_id)
-            WHERE q.overlap_level <> 'high' ORDER BY q.question_id LIMIT 1""", "a question below high overlap")
-        con.execute("UPDATE questions SET text = ? WHERE question_id = ?", [f'About "{quote}": {text}', qid])
+            WHERE q.overlap_level <> 'high' AND NOT e.restates ORDER BY q.question_id LIMIT 1""",
+            "a question below high overlap")
+        con.execute("UPDATE questions SET text = ? WHERE question_id = ?", [f'About "{quote}": what did I say?', qid])
     return qid
 
 

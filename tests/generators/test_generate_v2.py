@@ -86,9 +86,10 @@ def test_audit_reports_every_section_and_exits_by_threshold(stores, capsys):
     figures = report.figures
     assert figures["sizes"][40]["distinct_messages_min"] == 1.0
     assert 0.0 <= figures["detectors"]["conversation shape"] <= 1.0
-    # evidence is said by the user more often than messages are: the speaker alone ranks it above chance (less
-    # so since preferences and circumstances are asides on composed turns: 0.598 on this store)
-    assert 0.55 < figures["detectors"]["speaker alone (no words)"] < 0.8
+    # every aside is acknowledged and the acknowledgement is evidence that restates it, so evidence is said by
+    # each speaker about as often as messages are: the speaker alone is near chance (0.487 on this store; 0.598
+    # when a third of the asides had no acknowledgement)
+    assert 0.4 < figures["detectors"]["speaker alone (no words)"] < 0.6
     assert figures["baselines"][("always abstain", "abstention")] == 1.0
     assert figures["baselines"][("always abstain", "user_facts")] == 0.0
     assert figures["validate"]["no_duplicate_text"][1] == 0
