@@ -42,10 +42,10 @@ _REQUESTS = {
                 "I never quite got the hang of {item}. What's the idea?", "Quick one: how should I think about {item}?",
                 "Could you walk me through {item}?"],
     "plan": ["Can you make me a plan for {item}?", "Help me plan {item} over the next few weeks?",
-             "I want a realistic plan for {item}.", "Could you sketch a schedule for {item}?"],
+             "I want a realistic plan for {item}.", "Could you sketch a rough timeline for {item}?"],
     "ideas": ["Give me some ideas for {item}.", "I'm stuck on {item}. Any ideas?",
               "What are some good approaches to {item}?", "Brainstorm with me about {item}?"],
-    "steps": ["What are the steps for {item}?", "How do I go about {item}, step by step?",
+    "steps": ["What are the steps for {item}?", "Can you break {item} down into steps for me?",
               "Where do I even start with {item}?", "Walk me through {item} from the beginning?"],
     "troubleshoot": ["Things keep going wrong with {item}. What should I check?",
                      "Why is {item} not working for me?", "I've tried {item} twice and it flopped. What am I missing?",
@@ -58,15 +58,15 @@ _REQUESTS = {
     "checklist": ["Make me a checklist for {item}.", "What should be on my list for {item}?",
                   "I need a checklist for {item} so I don't forget anything."],
     "review": ["Here's my current approach to {item}. Can you critique it?",
-               "I've been doing {item} my own way. What would you change?",
+               "I have my own way with {item}. What would you change?",
                "Honest feedback on how I handle {item}?"],
 }
 _DETAILS = [  # personal details that are no slot: budgets, counts, days, places, other people, the job
-    "My budget is about ${money}.", "It's for {count} people.", "I need it by {day}.",
+    "If it costs anything, my budget is about ${money}.", "It's for {count} people.", "I'd like to have this sorted by {day}.",
     "{person} suggested I ask you.", "I'm in {destination} in {month}, so keep that in mind.",
     "I've only got about {mins} minutes a day for this.", "My {relation} is visiting on {day}.",
-    "I work as a {job}, so evenings are short.", "I spent ${money} on this last month already.",
-    "I tried this {count} times last year.", "We're doing it on {day} with {person}.",
+    "I work as a {job}, so evenings are short.", "I've put about ${money} into this sort of thing already.",
+    "I've had a go at this {count} times before.", "We're doing it on {day} with {person}.",
     "I'd rather spend the time on {hobby} if I can.", "It's {count} of us, plus {person}.",
     "I'm meeting {person} at {clock} on {day}.", "{person} and I split it {count} ways.",
 ]
@@ -131,8 +131,9 @@ def _domains() -> dict[str, dict]:
 
 
 def families() -> list[tuple[str, str]]:
-    """Every (domain, kind) task family."""
-    return [(d, k) for d in sorted(_domains()) for k in KINDS]
+    """Every (domain, kind) task family: a domain may list the kinds its items fit (`kinds:`; "why the sky is
+    blue" can be explained, not planned or troubleshot), else every kind."""
+    return [(d, k) for d, spec in sorted(_domains().items()) for k in spec.get("kinds", KINDS)]
 
 
 @dataclass
