@@ -9,7 +9,9 @@ Any benchmark, generated or imported, goes through the same sections, printed pe
 - no-history baselines scored by the project's own deterministic scorer (memcurve.evals.scorers.answer_check
   `check_answer`): always abstain; echo the question; echo + abstain + every number and option in the
   question; the majority answer of the question's slot (or type) in the training store;
-- BM25 recall_any@k and recall_all@k at message, round and conversation level, by category and size;
+- BM25 recall_any@k and recall_all@k at message, round and conversation level, by category and size, and
+  what a random ranking would find at conversation level (a question with several evidence conversations
+  is found by chance more often);
 - tokens per history by size (meta.tokenizer names the counter), distinct-message and distinct-conversation
   shares of each history;
 - validate's coverage: how many questions or histories each check actually examined;
@@ -373,6 +375,7 @@ def _bm25_section(report: AuditReport, path: Path, store: Store, k: int, seed: i
         chosen += hids if len(hids) <= MAX_HISTORIES_PER_SIZE else sorted(rng.sample(hids, MAX_HISTORIES_PER_SIZE))
     # (unit, size, category) -> [(any, all)]
     hits: dict[tuple, list[tuple[bool, bool]]] = defaultdict(list)
+    chance: dict[tuple, list[float]] = defaultdict(list)  # (size, category) -> a random ranking's recall_any@k
     units_at: dict[int, int] = {}
     for hid in chosen:
         history = load_history(path, hid)
@@ -389,6 +392,9 @@ def _bm25_section(report: AuditReport, path: Path, store: Store, k: int, seed: i
                 top = index.search(q["text"], k)
                 found = {mid for hit in top for mid in hit.unit.message_ids} & gold
                 hits[(unit, size, q["category"])].append((bool(found), found == gold))
+                if unit == "conversation":
+                    holding = sum(1 for piece in pieces if gold & set(piece.message_ids))
+                    chance[(size, q["category"])].append(_random_recall_any(len(pieces), holding, k))
     report.add("")
     report.add(f"BM25 recall_any@{k} (recall_all@{k}) by unit, category and size "
                f"(up to {MAX_HISTORIES_PER_SIZE} histories per size)")
@@ -412,6 +418,15 @@ def _bm25_section(report: AuditReport, path: Path, store: Store, k: int, seed: i
                 cells.append(f"{any_:>7.2f} ({all_:.2f})")
             report.add("    " + f"{cat:<22}" + "".join(cells))
     report.figures["bm25"] = figures
+    report.add(f"  conversation recall_any@{k} of a random ranking (expected; a question with several evidence "
+               "conversations is found by chance more often)")
+    report.add("    " + f"{'category':<22}" + "".join(f"{s:>14}" for s in sizes))
+    for cat in [*categories, "all"]:
+        cells = []
+        for s in sizes:
+            vals = [v for (sz, c), vs in chance.items() if sz == s and (cat == "all" or c == cat) for v in vs]
+            cells.append(f"{sum(vals) / len(vals):>14.2f}" if vals else f"{'-':>14}")
+        report.add("    " + f"{cat:<22}" + "".join(cells))
     if sizes:
         top = max(sizes)
         if 10 in sizes and top > 10:
@@ -422,6 +437,13 @@ def _bm25_section(report: AuditReport, path: Path, store: Store, k: int, seed: i
         for (unit, cat, s), value in figures.items():
             if unit == "conversation" and cat != "all" and units_at.get(s, 0) > 2 * k and value >= 1.0:
                 report.fail(f"BM25 finds every {cat} question's evidence at size {s}")
+
+
+def _random_recall_any(units: int, holding: int, k: int) -> float:
+    """The chance that k units drawn at random include one of the `holding` units with evidence."""
+    if holding <= 0:
+        return 0.0
+    return 1.0 - math.comb(units - holding, k) / math.comb(units, k) if units > k else 1.0
 
 
 def _validate_section(report: AuditReport, path: Path) -> None:

@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from memcurve.cli import main
-from memcurve.generators.audit import audit
+from memcurve.generators.audit import _random_recall_any, audit
 from memcurve.generators.config import build_config
 from memcurve.generators.generate import generate
 from memcurve.errors import ConfigError
@@ -114,3 +114,9 @@ def test_temporary_circumstances_expire_after_the_question_and_specs_are_consist
     from memcurve.generators.planting.user_facts import spec
 
     assert spec("rank_laptop", "Corvel Slate 14", 499, 2399) == spec("rank_laptop", "Corvel Slate 14", 499, 2399)
+
+
+def test_a_random_ranking_finds_multi_evidence_questions_more_often():
+    assert round(_random_recall_any(30, 2, 5), 4) == round(1 - 98280 / 142506, 4)  # C(28,5) / C(30,5)
+    assert _random_recall_any(30, 6, 5) > 0.69 > _random_recall_any(300, 6, 5)
+    assert _random_recall_any(4, 1, 5) == 1.0 and _random_recall_any(30, 0, 5) == 0.0
