@@ -4,9 +4,11 @@ A detector trained on one store learns each key's words with the weight E_k / D_
 messages over the other messages that carry one of its decoy asides. Keys whose ratio is above the others'
 mark evidence in any store of the same generator, so every key that carries evidence gets the weight that
 makes its ratio equal to the mean of its speaker's keys, as measured by `tests/benchmarks/decoy_balance.py`
-(WEIGHTS; re-measure after changing which keys are asked or how often). Keys not in the table take their
-category's weight (`BY_CATEGORY`, else 1.0); other people's values (negatives) are evidence only of abstention
-questions, so the negative keys of slots that are never absent are drawn least.
+(WEIGHTS: 40 personas, seeds 101 and 102, starting from the category weights; only the turns of the speaker
+who says a key's asides count, not the acknowledgements; re-measure after changing which keys are asked or
+how often). Keys not in the table take their category's weight (`BY_CATEGORY`, else 1.0); other people's
+values (negatives) are evidence only of abstention questions, so the negative keys of slots that are never
+absent are drawn least.
 """
 
 from __future__ import annotations
