@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 
 from memcurve.generators.planting.vocab import structured, words
+from memcurve.generators.text_filters import with_article
 from memcurve.generators.tokens import cached_tokens
 
 LENGTHS = ("real", "short")
@@ -65,7 +66,7 @@ _DETAILS = [  # personal details that are no slot: budgets, counts, days, places
     "If it costs anything, my budget is about ${money}.", "It's for {count} people.", "I'd like to have this sorted by {day}.",
     "{person} suggested I ask you.", "I'm in {destination} in {month}, so keep that in mind.",
     "I've only got about {mins} minutes a day for this.", "My {relation} is visiting on {day}.",
-    "I work as a {job}, so evenings are short.", "I've put about ${money} into this sort of thing already.",
+    "I work as {a_job}, so evenings are short.", "I've put about ${money} into this sort of thing already.",
     "I've had a go at this {count} times before.", "We're doing it on {day} with {person}.",
     "I'd rather spend the time on {hobby} if I can.", "It's {count} of us, plus {person}.",
     "I'm meeting {person} at {clock} on {day}.", "{person} and I split it {count} ways.",
@@ -161,7 +162,12 @@ class Composer:
         values = {}
         for name in names:
             draw = _DRAWS.get(name)
-            values[name] = item if name == "item" else draw(rng) if draw else self.context[name]
+            if name == "item":
+                values[name] = item
+            elif name == "a_job":  # "an accountant", never "a accountant"
+                values[name] = with_article(self.context["job"])
+            else:
+                values[name] = draw(rng) if draw else self.context[name]
         return text.format_map(values)
 
     def _unique(self, rng: random.Random, make) -> str:
