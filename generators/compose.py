@@ -148,6 +148,8 @@ class Composer:
     asides: dict[str, Callable[[random.Random], tuple]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        if "job" in self.context:  # the job with its article: "an accountant", never "a accountant"
+            self.context = {**self.context, "a_job": with_article(self.context["job"])}
         self.used: set[str] = set()
         self.said: dict[str, Said] = {}  # composed turn with an aside or an opening -> how it was put together
 
@@ -162,12 +164,7 @@ class Composer:
         values = {}
         for name in names:
             draw = _DRAWS.get(name)
-            if name == "item":
-                values[name] = item
-            elif name == "a_job":  # "an accountant", never "a accountant"
-                values[name] = with_article(self.context["job"])
-            else:
-                values[name] = draw(rng) if draw else self.context[name]
+            values[name] = item if name == "item" else draw(rng) if draw else self.context[name]
         return text.format_map(values)
 
     def _unique(self, rng: random.Random, make) -> str:

@@ -106,8 +106,7 @@ class PersonaFillers:
         """rng -> a decoy aside of one speaker: a fact the persona is never asked about, or someone else's value,
         said in passing. A key is picked about as often as its evidence occurs: once per slot, a ranking kind
         (several items) up to RANKING_WEIGHT times as often."""
-        names = sorted(keys)
-        weights = [min(len(keys[k]), RANKING_WEIGHT) * decoy_weight(k) for k in names]
+        names, weights = decoy_key_weights(keys)
 
         def pick(rng: random.Random) -> tuple[str, str | None, FactDraft | None]:
             key = rng.choices(names, weights)[0]
@@ -228,6 +227,13 @@ def decoys(persona: Persona) -> list[tuple[str, dict, FactDraft | None]]:
     out += [(f"negatives/{slot}", {**base, "subject": subject, "value": value}, FactDraft(subject, slot, value))
             for slot, (subject, value) in sorted(persona.others.items())]
     return out
+
+
+def decoy_key_weights(keys: dict[str, list]) -> tuple[list[str], list[float]]:
+    """(template keys, how often each is drawn) of one speaker's decoy asides: the key's weight
+    (generators.decoy_weights), times its items up to RANKING_WEIGHT (a ranking kind has several)."""
+    names = sorted(keys)
+    return names, [min(len(keys[k]), RANKING_WEIGHT) * decoy_weight(k) for k in names]
 
 
 def _foreign(said: Said | None) -> bool:

@@ -6,9 +6,10 @@ of key k over non-evidence messages carrying a decoy aside of key k). When that 
 keys with more evidence per decoy mark evidence, whatever the seed. Within one speaker (a speaker's asides
 compete only with each other) this prints E_k / D_k against the speaker's mean and the weight
 `generators.decoy_weights` would need for the two to be equal: the current one times that ratio (clipped to
-0.05..20, and shrunk towards 1 for keys with few evidence messages; a key's share of its speaker's decoys moves about in proportion to its weight, so one or two rounds
-settle it). Keys that are never evidence (other people's values outside abstention) keep
-their weight: they are hard negatives, not decoys of a question.
+0.05..20, and shrunk towards 1 for keys with few evidence messages; a key's share of its speaker's decoys
+moves about in proportion to its weight, so one or two rounds settle it). Keys that are never evidence
+(other people's values outside abstention) keep their weight: they are hard negatives, not decoys of a
+question.
 
     python tests/benchmarks/decoy_balance.py [--personas 40] [--seeds 101,102]
 
@@ -54,8 +55,7 @@ def _recording_decoys(sentences: dict[str, str], speakers: dict[str, str]):
         pick = original(self, keys)
         speaker = next(s for s, held in self.decoys.items() if held is keys)
         speakers.update({k: speaker for k in keys})
-        names = sorted(keys)
-        weights = [min(len(keys[k]), fillers.RANKING_WEIGHT) * fillers.decoy_weight(k) for k in names]
+        names, weights = fillers.decoy_key_weights(keys)  # replayed: the key a pick drew is not returned
 
         def recording(rng):
             state = rng.getstate()
