@@ -55,7 +55,10 @@ THRESHOLDS = {
 }
 K = 5
 UNITS = ("message", "round", "conversation")
-MAX_HISTORIES_PER_SIZE = 40  # BM25 section: a seeded sample of histories per size keeps the audit bounded
+# BM25 section: a seeded sample of histories per size, as many as hold this many conversations (40 at size
+# 300, every history of a small size, where few questions per history would leave a cell a coin toss)
+MAX_CONVERSATIONS_PER_SIZE = 12_000
+MAX_CACHED_MESSAGES = 400_000  # BM25 section: message tokens kept for reuse across units and nested histories
 MAX_NEGATIVE_MESSAGES = 60_000  # detector: a seeded sample of non-evidence messages per store
 ABSTAIN_REPLY = "I don't know; that was never mentioned."
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
@@ -348,7 +351,9 @@ def _baseline_section(report: AuditReport, path: Path, store: Store, train: Stor
 
 def _bm25_section(report: AuditReport, path: Path, store: Store, k: int, seed: int) -> None:
     from memcurve.evals.history import load_history
-    from memcurve.evals.retrieval.bm25 import BM25Index
+    import Stemmer
+
+    from memcurve.evals.retrieval.bm25 import BM25Index, tokenize
     from memcurve.evals.retrieval.units import split_units
 
     con = open_store(path)
@@ -371,19 +376,26 @@ def _bm25_section(report: AuditReport, path: Path, store: Store, k: int, seed: i
     for hid in sorted(per_history):
         by_size[size_of[hid]].append(hid)
     for size in sorted(by_size):
-        hids = by_size[size]
-        chosen += hids if len(hids) <= MAX_HISTORIES_PER_SIZE else sorted(rng.sample(hids, MAX_HISTORIES_PER_SIZE))
+        hids, most = by_size[size], max(1, MAX_CONVERSATIONS_PER_SIZE // max(size, 1))
+        chosen += hids if len(hids) <= most else sorted(rng.sample(hids, most))
     # (unit, size, category) -> [(any, all)]
     hits: dict[tuple, list[tuple[bool, bool]]] = defaultdict(list)
     chance: dict[tuple, list[float]] = defaultdict(list)  # (size, category) -> a random ranking's recall_any@k
     units_at: dict[int, int] = {}
+    stemmer, message_tokens = Stemmer.Stemmer("english"), {}
     for hid in chosen:
         history = load_history(path, hid)
         size = size_of[hid]
         units_at[size] = len(history.conversations)
+        new = [m for m in history.messages if m.message_id not in message_tokens]
+        if len(message_tokens) + len(new) > MAX_CACHED_MESSAGES:
+            message_tokens.clear()
+            new = history.messages
+        message_tokens.update(zip((m.message_id for m in new), tokenize([m.text for m in new], stemmer)))
         for unit in UNITS:
             pieces = split_units(history, unit)
-            index = BM25Index(pieces)
+            tokens = [[t for mid in piece.message_ids for t in message_tokens[mid]] for piece in pieces]
+            index = BM25Index(pieces, tokens)
             for qid in per_history[hid]:
                 q = by_q[qid]
                 gold = evidence.get(qid, set())
@@ -397,36 +409,26 @@ def _bm25_section(report: AuditReport, path: Path, store: Store, k: int, seed: i
                     chance[(size, q["category"])].append(_random_recall_any(len(pieces), holding, k))
     report.add("")
     report.add(f"BM25 recall_any@{k} (recall_all@{k}) by unit, category and size "
-               f"(up to {MAX_HISTORIES_PER_SIZE} histories per size)")
+               f"(histories per size: as many as hold {MAX_CONVERSATIONS_PER_SIZE:,} conversations)")
     sizes = sorted({s for _, s, _ in hits})
     categories = sorted({c for _, _, c in hits})
     figures = {}
     for unit in UNITS:
-        report.add(f"  {unit}")
-        report.add("    " + f"{'category':<22}" + "".join(f"{s:>14}" for s in sizes))
+        per_cell = {(s, c): vs for (u, s, c), vs in hits.items() if u == unit}
         for cat in [*categories, "all"]:
-            cells = []
             for s in sizes:
-                vals = [v for (u, sz, c), vs in hits.items() if u == unit and sz == s and (cat == "all" or c == cat)
-                        for v in vs]
-                if not vals:
-                    cells.append(f"{'-':>14}")
-                    continue
-                any_ = sum(a for a, _ in vals) / len(vals)
-                all_ = sum(b for _, b in vals) / len(vals)
-                figures[(unit, cat, s)] = any_
-                cells.append(f"{any_:>7.2f} ({all_:.2f})")
-            report.add("    " + f"{cat:<22}" + "".join(cells))
+                vals = [a for (sz, c), vs in per_cell.items() if sz == s and cat in ("all", c) for a, _ in vs]
+                if vals:
+                    figures[(unit, cat, s)] = sum(vals) / len(vals)
+        report.add(f"  {unit}")
+        _size_table(report, categories, sizes, per_cell, lambda vals: (
+            f"{sum(a for a, _ in vals) / len(vals):.2f} ({sum(b for _, b in vals) / len(vals):.2f})"))
     report.figures["bm25"] = figures
     report.add(f"  conversation recall_any@{k} of a random ranking (expected; a question with several evidence "
                "conversations is found by chance more often)")
-    report.add("    " + f"{'category':<22}" + "".join(f"{s:>14}" for s in sizes))
-    for cat in [*categories, "all"]:
-        cells = []
-        for s in sizes:
-            vals = [v for (sz, c), vs in chance.items() if sz == s and (cat == "all" or c == cat) for v in vs]
-            cells.append(f"{sum(vals) / len(vals):>14.2f}" if vals else f"{'-':>14}")
-        report.add("    " + f"{cat:<22}" + "".join(cells))
+    _size_table(report, categories, sizes, chance, lambda vals: f"{sum(vals) / len(vals):.2f}")
+    report.add("  questions scored per cell (every unit scores the same ones)")
+    _size_table(report, categories, sizes, chance, lambda vals: str(len(vals)))
     if sizes:
         top = max(sizes)
         if 10 in sizes and top > 10:
@@ -436,7 +438,20 @@ def _bm25_section(report: AuditReport, path: Path, store: Store, k: int, seed: i
                 report.fail(f"conversation recall_any@{k} falls only {drop:.3f} from size 10 to {top}")
         for (unit, cat, s), value in figures.items():
             if unit == "conversation" and cat != "all" and units_at.get(s, 0) > 2 * k and value >= 1.0:
-                report.fail(f"BM25 finds every {cat} question's evidence at size {s}")
+                n = len(chance[(s, cat)])
+                report.fail(f"BM25 finds every {cat} question's evidence at size {s} ({n} of {n})")
+
+
+def _size_table(report: AuditReport, categories: list[str], sizes: list[int], values: dict[tuple, list],
+                cell) -> None:
+    """One row per category (and "all") and one column per size; `cell` renders a cell's pooled values."""
+    report.add("    " + f"{'category':<22}" + "".join(f"{s:>14}" for s in sizes))
+    for cat in [*categories, "all"]:
+        cells = []
+        for s in sizes:
+            vals = [v for (sz, c), vs in values.items() if sz == s and cat in ("all", c) for v in vs]
+            cells.append(f"{cell(vals) if vals else '-':>14}")
+        report.add("    " + f"{cat:<22}" + "".join(cells))
 
 
 def _random_recall_any(units: int, holding: int, k: int) -> float:

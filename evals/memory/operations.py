@@ -35,7 +35,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import bm25s
 import Stemmer
 
 from inspect_ai.scorer import Score, Scorer, Target, scorer
@@ -47,6 +46,7 @@ from memcurve.evals.memo import HistoryMemo
 from memcurve.evals.memory.cache import built_memory
 from memcurve.evals.memory.protocol import MemoryItem
 from memcurve.evals.metrics import NO_METRICS
+from memcurve.evals.retrieval.bm25 import tokenize
 from memcurve.generators.store import open_store
 
 HALLUCINATION_SUPPORT = 0.5
@@ -158,8 +158,7 @@ class _Tokens:
     def __call__(self, texts: list[str]) -> list[set[str]]:
         if not texts:
             return []
-        tokens = bm25s.tokenize(texts, stopwords="en_plus", stemmer=self.stemmer, return_ids=False, show_progress=False)
-        return [set(t) - _EXTRA_STOPWORDS for t in tokens]
+        return [set(t) - _EXTRA_STOPWORDS for t in tokenize(texts, self.stemmer)]
 
 
 def hallucinated(items: list[MemoryItem], facts: list[PlantedFact], history: History,

@@ -58,3 +58,21 @@ def test_index_is_built_once_per_history_and_unit(history):
     assert len({id(i) for i in built}) == 1
     assert index_for(history, "message") is not built[0]
     assert index_for(history, "round") is built[0]
+
+
+def test_units_indexed_from_their_messages_tokens_rank_as_their_texts(history):
+    """The audit tokenizes each message once and joins the tokens; that must equal tokenizing the joined text."""
+    import Stemmer
+    import numpy as np
+
+    from memcurve.evals.retrieval.bm25 import tokenize
+
+    by_id = dict(zip((m.message_id for m in history.messages),
+                     tokenize([m.text for m in history.messages], Stemmer.Stemmer("english"))))
+    for unit in ("message", "round", "conversation"):
+        pieces = split_units(history, unit)
+        joined = [[t for mid in p.message_ids for t in by_id[mid]] for p in pieces]
+        for query in ("What did the dog chew?", "rubber toy", "Biscuit"):
+            assert np.array_equal(BM25Index(pieces, joined).scores(query), BM25Index(pieces).scores(query))
+    with pytest.raises(ValueError, match="2 token lists for 3 units"):
+        BM25Index(split_units(history, "conversation"), [["a"], ["b"]])

@@ -81,7 +81,7 @@ def test_audit_reports_every_section_and_exits_by_threshold(stores, capsys):
     report = audit(stores[0], stores[1])
     text = report.render()
     for heading in ("tokens and distinct texts", "evidence detectors", "no-history baselines", "BM25 recall_any@5",
-                    "validate coverage"):
+                    "questions scored per cell", "validate coverage"):
         assert heading in text
     figures = report.figures
     assert figures["sizes"][40]["distinct_messages_min"] == 1.0
