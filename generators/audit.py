@@ -11,7 +11,8 @@ Any benchmark, generated or imported, goes through the same sections, printed pe
   question; the majority answer of the question's slot (or type) in the training store;
 - BM25 recall_any@k and recall_all@k at message, round and conversation level, by category and size, and
   what a random ranking would find at conversation level (a question with several evidence conversations
-  is found by chance more often);
+  is found by chance more often), over every history of a size up to MAX_CONVERSATIONS_PER_SIZE
+  conversations' worth (a seeded sample beyond), with the questions each cell holds;
 - tokens per history by size (meta.tokenizer names the counter), distinct-message and distinct-conversation
   shares of each history;
 - validate's coverage: how many questions or histories each check actually examined;

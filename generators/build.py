@@ -204,13 +204,17 @@ def _plant_chain(pack: Pack, persona: Persona, rng: random.Random, chain: list[S
     for shape in chain:
         planter = PLANTERS[shape.category]
         options = [t for t in planter.topics(shape.n) if _available(planter, persona, t)]
-        queue = by_category.get(shape.category)
-        if not queue:
-            queue = list(options)
-            rng.shuffle(queue)
-            by_category[shape.category] = queue
-        topic = queue.pop(0)
-        if not planter.exclusive(topic):
-            queue.append(topic)
+        weight = getattr(planter, "topic_weight", None)
+        if weight is not None:  # drawn afresh for every question, so the weights hold whatever the chain holds
+            topic = rng.choices(options, [weight(t) for t in options])[0]
+        else:
+            queue = by_category.get(shape.category)
+            if not queue:
+                queue = list(options)
+                rng.shuffle(queue)
+                by_category[shape.category] = queue
+            topic = queue.pop(0)
+            if not planter.exclusive(topic):
+                queue.append(topic)
         drafts.append(planter.plant(pack, persona, rng, shape.n, topic, state))
     return drafts

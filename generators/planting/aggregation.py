@@ -2,8 +2,9 @@
 (how many books did I finish, how much did the birthday presents cost, which purchase cost the most).
 
 Answers must not be guessable without the history: a count of one thing per conversation would make the
-answer the evidence count (2 in 40% of the questions), so a conversation names one to four books
-(ITEMS_PER_MESSAGE). The total is drawn first, uniformly from every count the conversations can hold, and then
+answer the evidence count (2 in 40% of the questions), so a conversation names one to five books
+(ITEMS_PER_MESSAGE; with four, two conversations hold only 7 totals and the commonest total over all
+questions was 10-13% of them). The total is drawn first, uniformly from every count the conversations can hold, and then
 split over them: summing independent per-conversation counts peaks the total (books_finished answered "6" in 5
 of 23 questions at seed 11, so guessing each slot's commonest answer scored). The other kinds are sums or picks
 over amounts drawn from wide ranges.
@@ -30,7 +31,7 @@ KINDS = {
     "miles_run": ("sum", None, (2, 13), "run_miles"),
     "biggest_purchase": ("max_item", lambda: words("purchases"), (40, 1400), "purchase_price"),
 }
-ITEMS_PER_MESSAGE = 4  # count kinds: the most items one conversation names (at least one)
+ITEMS_PER_MESSAGE = 5  # count kinds: the most items one conversation names (at least one)
 # the kinds one persona may reserve (RESERVED_GROUPS groups, drawn per persona): a birthday present is a purchase, so
 # gift spending is reserved only together with the biggest purchase (a decoy gift could be the priciest buy)
 DECOY_GROUPS = (("books_finished",), ("miles_run",), ("museum_tickets",), ("biggest_purchase",),
@@ -116,7 +117,8 @@ def plant(pack, persona: Persona, rng, n: int, topic: str, chain) -> QuestionDra
 
 _NUMBER_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
                  "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty",
-                 "twenty-one", "twenty-two", "twenty-three", "twenty-four"]
+                 *(f"twenty-{u}" for u in ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")),
+                 "thirty"]
 
 
 def _join(items: list) -> str | None:

@@ -106,3 +106,31 @@ def test_descriptor_wordings_only_point_at_rendered_text():
     for _ in range(20):
         q = render_question(PACK, "changing_facts/car_model", {"value": "X", **persona.safe_context()}, rng)
         assert not q["describes"]
+
+
+def test_weekday_questions_are_a_small_share_of_the_temporal_ones(tmp_path):
+    """Seven weekdays: naming the commonest answers 1 in 7 weekday questions with no history, so the kind is rare
+    (a quarter of the weight of days_ago and weeks_ago among one-event questions)."""
+    import duckdb
+
+    from memcurve.generators.config import build_config
+    from memcurve.generators.generate import generate
+
+    assert temporal.topic_weight("weekday") == 0.25 and temporal.topic_weight("days_ago") == 1.0
+    out = tmp_path / "t.duckdb"
+    generate(build_config({"seed": 4, "personas": 6, "sizes": "1,5,20", "categories": "temporal",
+                           "questions_per_category": 12, "length": "short"}), out, force=False, progress=False)
+    with duckdb.connect(str(out), read_only=True) as con:
+        kinds = Counter(dict(con.execute(
+            "SELECT question_type, count(*) FROM questions WHERE evidence_count = 1 GROUP BY 1").fetchall()))
+    single = sum(kinds.values())
+    assert single >= 20
+    assert kinds["temporal/weekday"] / single < 0.25 < kinds["temporal/days_ago"] / single
+
+
+def test_value_pools_are_large_enough_that_the_commonest_value_is_a_poor_guess():
+    """The slot-majority baseline answers about 1 in |pool| questions of a slot; 80 questions a category and a
+    0.05 ceiling need pools of 50 or more (pools of 24-32 put single categories at 5 of 80)."""
+    for name in ("laptops", "tents", "recipes", "stretches", "houseplants", "instruments", "dog_names",
+                 "purchases"):
+        assert len(words(name)) >= 48, name
