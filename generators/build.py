@@ -24,6 +24,7 @@ from memcurve.generators.categories import CATEGORIES
 from memcurve.generators.config import GenerationConfig
 from memcurve.generators.fillers import FillerMaker
 from memcurve.generators.ladder import forbidden_words, worded
+from memcurve.generators.overlap import STOPWORDS
 from memcurve.generators.histories import Shape, form_chains, layout_chain
 from memcurve.generators.personas import Persona, make_persona
 from memcurve.generators.planting.common import ChainState
@@ -70,6 +71,7 @@ def build_persona(index: int, config: GenerationConfig, pack: Pack, maker: Fille
 
     next_conv = slots_total
     question_no = 0
+    levels_used: dict[str, int] = {}
     low, high = config.change_interval_days
     for chain_no, chain in enumerate(chains):
         chain_id = f"{pid}-h{chain_no:02d}"
@@ -107,7 +109,7 @@ def build_persona(index: int, config: GenerationConfig, pack: Pack, maker: Fille
                 if asked >= until > window[-1] + DAY:
                     asked = waking(window[-1] + DAY // 2 + rng.randint(0, (until - window[-1] - DAY) // MINUTE) * MINUTE,
                                    rng)
-            level = config.overlap_levels[(question_no - 1) % len(config.overlap_levels)]
+            level = _next_level(config.overlap_levels, draft.category, levels_used, ladder_rng)
             quoted = conversation or _shared_texts(fillers[layout.order[0]])  # in every history of the chain
             # a quote points at the current value only (a changing fact: its latest conversation), and at
             # the user's own requests there rather than at advice that many replies share
@@ -121,6 +123,19 @@ def build_persona(index: int, config: GenerationConfig, pack: Pack, maker: Fille
                 slot_conv[slot] = filler_at(slot)
         emit_histories(rows, config, pid, chain_id, layout, slot_conv, qids, conv_tokens)
     clear_caches()
+
+
+def _next_level(levels: tuple[str, ...], category: str, used: dict[str, int], rng: random.Random) -> str:
+    """The overlap level of a persona's next question of `category`: its levels cycled from a random start.
+
+    Cycled over all of a persona's questions, the level followed the order questions are planted in, so
+    one category (abstention) could be worded high or medium more often than another (the user facts of
+    the same slots), and how often a question is quoted told the two apart; cycled per category, every
+    category gets each level equally often."""
+    if category not in used:
+        used[category] = rng.randrange(len(levels))
+    used[category] += 1
+    return levels[(used[category] - 1) % len(levels)]
 
 
 def _make_fillers(config: GenerationConfig, own, rng: random.Random) -> list:
@@ -153,9 +168,15 @@ def _shared_texts(filler) -> list[str]:
 
 
 def _unquotable(draft) -> set[str]:
-    """Words a quote must not hold: the answer's, the aliases', the rubric's, the events' and planted values'."""
-    values = [f.value for conv in draft.conversations for f in conv.facts]
-    return forbidden_words(draft.answer, draft.rubric, *draft.aliases, *draft.event_labels, *values)
+    """Words a quote must not hold: the answer's, the aliases', the rubric's, the events' and planted values',
+    and who other people's values belong to ("my coworker's"). An abstention's answer ("There is no
+    information ...", "I don't know") gives nothing away, and forbidding its words (i, is, to, this, know)
+    left abstention questions fewer and different quotes than the answerable questions of their slot."""
+    facts = [f for conv in draft.conversations for f in conv.facts]
+    people = [f.subject for f in facts if f.subject not in ("user", "assistant")]
+    said = () if draft.is_abstention else (draft.answer, *draft.aliases)
+    return forbidden_words(*said, draft.rubric, *draft.event_labels, *(f.value for f in facts)) | (
+        forbidden_words(*people) - STOPWORDS)
 
 
 def _draw_shapes(config: GenerationConfig, rng: random.Random, largest: int) -> list[Shape]:
@@ -200,13 +221,17 @@ def _available(planter, persona: Persona, topic: str) -> bool:
 def _plant_chain(pack: Pack, persona: Persona, rng: random.Random, chain: list[Shape], state: ChainState):
     """Give each shape of a chain its topic and content; exclusive topics never repeat within the chain."""
     by_category: dict[str, list[str]] = {}
+    used: set[tuple[str, str]] = set()  # (category, exclusive topic) already in this chain
     drafts = []
     for shape in chain:
         planter = PLANTERS[shape.category]
         options = [t for t in planter.topics(shape.n) if _available(planter, persona, t)]
         weight = getattr(planter, "topic_weight", None)
         if weight is not None:  # drawn afresh for every question, so the weights hold whatever the chain holds
+            options = [t for t in options if (shape.category, t) not in used]
             topic = rng.choices(options, [weight(t) for t in options])[0]
+            if planter.exclusive(topic):
+                used.add((shape.category, topic))
         else:
             queue = by_category.get(shape.category)
             if not queue:

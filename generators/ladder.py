@@ -1,11 +1,12 @@
 """Question wordings on the overlap ladder: the same question at high, medium or low word overlap.
 
 NoLiMa (Modarressi et al. 2025) shows long-context accuracy falls as the question shares fewer words with
-its needle. So each question is worded at a level aimed at (cycled over a persona's questions):
+its needle. So each question is worded at a level aimed at (cycled over a persona's questions of one
+category, from a random start):
 - high: the question quotes a span of the evidence message itself ("About 'destroyed my running shoes
   again this morning': what's my pup called again?");
 - medium: it quotes the evidence conversation around the message (the user's request, the assistant's
-  reply), never the message's own words;
+  reply), never the message's own words (so does high where the message has nothing quotable);
 - low: the template's wording alone, which is written to avoid the evidence's words.
 A quote never holds the answer, an alias, a planted value or a number, so it points at the evidence
 without giving the answer away. Questions without evidence (abstention) get the same frames, quoting a
@@ -44,20 +45,25 @@ def worded(question: str, level: str, evidence: Sequence[str], context: Sequence
     if level == "low" or not (evidence or conversation):
         return question
     asked = content_words(question)
+    own = set(evidence)
+    attempts = []  # (texts to quote, the texts the overlap is aimed against, the aim, words not to quote)
     if level == "high" and evidence:
-        sources, against, aim = list(evidence), set().union(*map(words, evidence)), _AIM["high"]
-    else:
-        own = set(evidence)
-        sources = [t for t in context if t not in own] or [t for t in conversation if t not in own] or list(conversation)
-        against, aim = set().union(*map(words, conversation)), _AIM["medium"]
-        avoid = set().union(*map(words, evidence))
-        forbidden = forbidden | avoid  # medium never repeats the message's own words
-    if asked and len(asked & against) / len(asked) >= aim:
-        return question  # the wording alone reaches the level (a temporal question naming its events)
-    for _ in range(_TRIES):
-        span = _span(rng.choice(sources), asked, against, aim, forbidden, rng)
-        if span:
-            return rng.choice(FRAMES).format(span=span, question=question)
+        against = set().union(*map(words, evidence))
+        if asked and len(asked & against) / len(asked) >= _AIM["high"]:
+            return question  # the wording alone reaches the level (a temporal question naming its events)
+        attempts.append((list(evidence), against, _AIM["high"], forbidden))
+    # medium, and high where the message has nothing to quote: the exchange around the message, never the
+    # message's own words. Quoted even where the wording alone reaches medium: a hard negative names its
+    # slot ("my neighbour's dog") more often than the user's own fact does ("Rex chewed ..."), so skipping
+    # those left abstention questions quoted less often than the answerable ones of their slot
+    sources = [t for t in context if t not in own] or [t for t in conversation if t not in own] or list(conversation)
+    avoid = set().union(*map(words, evidence))
+    attempts.append((sources, set().union(*map(words, conversation)), _AIM["medium"], forbidden | avoid))
+    for sources, against, aim, unquotable in attempts:
+        for _ in range(_TRIES):
+            span = _span(rng.choice(sources), asked, against, aim, unquotable, rng)
+            if span:
+                return rng.choice(FRAMES).format(span=span, question=question)
     return question
 
 
@@ -74,7 +80,8 @@ def _span(text: str, asked: set[str], against: set[str], aim: float, forbidden: 
     picked: list[str] = []
     for word in words[start:start + MAX_SPAN]:
         pieces = _WORD.findall(word.lower())
-        if "$" in word or '"' in word or any(p in forbidden or any(ch.isdigit() for ch in p) for p in pieces):
+        if "$" in word or '"' in word or any(p in forbidden or p.removesuffix("'s") in forbidden or any(ch.isdigit() for ch in p)
+                                                       for p in pieces):
             break
         picked.append(word)
     while picked and all(p in STOPWORDS for p in _WORD.findall(picked[-1].lower())):

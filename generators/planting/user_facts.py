@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import zlib
 
-from memcurve.generators.personas import USER_SLOTS, Persona
+from memcurve.generators.personas import ABSENTABLE, USER_SLOTS, Persona
 from memcurve.generators.personas import pool as slot_pool
 from memcurve.generators.planting.common import (FactDraft, QuestionDraft, conversation_text, render_conversation,
                                                  render_conversations, render_question)
@@ -21,6 +21,18 @@ RANKINGS = {
     "rank_apartment": (lambda: words("apartments"), (900, 2600), "min", "apartment_rent"),
     "rank_movie": (lambda: titles("movie"), (1, 5), "max", "movie_stars"),
 }
+
+
+# Abstention asks only about the slots a persona may lack (ABSENTABLE), four questions a persona, while the
+# single-fact questions here spread over every slot the persona has: at even weights a dog, gym, instrument,
+# partner or sister question was an abstention three times in four (80 against 25 at 20 personas), so the
+# slot alone said "abstain", and the audit's same-slot wording detector had 25 answerable questions to
+# test on. Those slots are drawn four times as often.
+ABSENTABLE_WEIGHT = 4.0
+
+
+def topic_weight(topic: str) -> float:
+    return ABSENTABLE_WEIGHT if topic in ABSENTABLE else 1.0
 
 
 def topics(n: int) -> list[str]:

@@ -154,9 +154,10 @@ def _one(con: duckdb.DuckDBPyConnection, sql: str, what: str, params: list | Non
     return row
 
 
-def plant_competing_value(db: Path) -> str:
+def plant_competing_value(db: Path) -> list[str]:
     """Rewrite a filler message in a history asking a slot question so it states another recorded value
-    for that slot (in the persona's own voice). Returns the question id."""
+    for that slot (in the persona's own voice). Returns the questions it competes with: that one and every
+    other question of the slot with another answer that has the message in one of its histories."""
     with duckdb.connect(str(db)) as con:
         candidates = con.execute("""
             SELECT q.question_id, min(f.value)
@@ -180,7 +181,16 @@ def plant_competing_value(db: Path) -> str:
             raise LookupError("no target for defect: a filler in a history asking a slot question")
         con.execute("UPDATE messages SET text = text || ? WHERE message_id = ?",
                     [f" Oh, and {value} says hi.", message_id])
-    return qid
+        affected = con.execute("""
+            SELECT DISTINCT q.question_id
+            FROM questions q JOIN history_questions hq USING (question_id)
+                 JOIN history_conversations hc ON hc.history_id = hq.history_id
+                 JOIN messages m ON m.conversation_id = hc.conversation_id AND m.message_id = ?
+            WHERE q.slot = (SELECT slot FROM questions WHERE question_id = ?) AND lower(q.answer) <> lower(?)
+                  AND NOT list_contains(q.aliases, ?)
+            ORDER BY 1
+        """, [message_id, qid, value, value]).fetchall()
+    return [a for (a,) in affected]
 
 
 def delete_evidence_message(db: Path) -> tuple[str, list[str]]:
