@@ -22,7 +22,8 @@ Any benchmark, generated or imported, goes through the same sections, printed pe
 
 Thresholds (THRESHOLDS; the exit code is 1 when one is passed, 0 otherwise):
 - detector AUC at most 0.60, for messages, for conversation shape and for abstention from question text
-  within the abstention slots (over all questions the slot itself is a clue: reported, not thresholded);
+  within the abstention slots, over pairs of questions of one slot (over all questions, and over pairs of
+  different slots, how often a slot is asked about as an abstention is a clue: reported, not thresholded);
 - every no-history baseline at most 0.05 on every answerable category;
 - always-abstain overall accuracy no better than the abstention share of the scored questions (+0.01);
 - at the largest size, at least 95% distinct message texts and 100% distinct conversation texts per history;
@@ -43,11 +44,12 @@ from pathlib import Path
 import numpy as np
 
 from memcurve.generators.audit_detect import (auc, group_aucs, message_detector_auc, message_detector_scores,
-                                              shape_detector_auc, shape_features)
+                                              shape_detector_auc, shape_features, within_group_permutation)
 from memcurve.generators.store import open_store, read_meta
 
 THRESHOLDS = {
     "detector_auc": 0.60,
+    "permutation_p": 0.05,  # the same-slot abstention detector fails only if it also beats shuffled labels
     "baseline_accuracy": 0.05,
     "abstain_margin": 0.01,
     "distinct_messages": 0.95,
@@ -60,6 +62,7 @@ UNITS = ("message", "round", "conversation")
 # 300, every history of a small size, where few questions per history would leave a cell a coin toss)
 MAX_CONVERSATIONS_PER_SIZE = 12_000
 MAX_CACHED_MESSAGES = 400_000  # BM25 section: message tokens kept for reuse across units and nested histories
+SAME_SLOT = "abstention from question text, same slots"
 MAX_NEGATIVE_MESSAGES = 60_000  # detector: a seeded sample of non-evidence messages per store
 ABSTAIN_REPLY = "I don't know; that was never mentioned."
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
@@ -225,7 +228,7 @@ def _detector_section(report: AuditReport, store: Store, train: Store | None) ->
         report.add("  skipped: no evidence messages to learn from")
         return
     tr, te = _sample(tr_msgs, tr_ev, rng), _sample(te_msgs, te_ev, rng)
-    figures = {}
+    figures, notes = {}, {}
     labels = np.array([m[0] in te_ev for m in te])
     scores = message_detector_scores(([m[4] for m in tr], np.array([m[0] in tr_ev for m in tr])), [m[4] for m in te])
     figures["messages"] = auc(labels, scores)
@@ -253,13 +256,19 @@ def _detector_section(report: AuditReport, store: Store, train: Store | None) ->
         slots = {q["slot"] for q in q_train + q_test if q["is_abstention"]}
         a = [q for q in q_train if q["slot"] in slots]
         b = [q for q in q_test if q["slot"] in slots]
-        figures["abstention from question text, same slots"] = message_detector_auc(
-            ([q["text"] for q in a], np.array([bool(q["is_abstention"]) for q in a])),
-            ([q["text"] for q in b], np.array([bool(q["is_abstention"]) for q in b])))
+        found = within_group_permutation(*(([q["text"] for q in qs], np.array([bool(q["is_abstention"]) for q in qs]),
+                                            [q["slot"] for q in qs]) for qs in (a, b)))
+        figures[SAME_SLOT] = found.auc
+        abstaining = sum(bool(q["is_abstention"]) for q in b)
+        notes[SAME_SLOT] = (f"(pairs within a slot; {abstaining} abstention, {len(b) - abstaining} answerable "
+                            f"questions; shuffled labels reach {found.null_95:.3f} one time in 20, p = {found.p:.3f})")
+        report.figures["same_slot_p"] = found.p
     for name, value in figures.items():
-        report.add(f"  {name:<32} AUC {value:.3f}")
+        report.add(f"  {name:<32} AUC {value:.3f} {notes.get(name, '')}".rstrip())
     report.figures["detectors"] = figures
-    for name in ("messages", "conversation shape", "abstention from question text, same slots"):
+    for name in ("messages", "conversation shape", SAME_SLOT):
+        if name == SAME_SLOT and report.figures.get("same_slot_p", 0.0) >= THRESHOLDS["permutation_p"]:
+            continue  # no better than detectors fitted on shuffled labels: too few questions to tell
         if name in figures and figures[name] > THRESHOLDS["detector_auc"]:
             report.fail(f"{name} detector AUC {figures[name]:.3f} > {THRESHOLDS['detector_auc']}")
 
