@@ -234,7 +234,7 @@ class Composer:
             out.append(text)
         return out
 
-    def _reply(self, rng: random.Random, domain: str, kind: str, item: str, long: bool) -> str:
+    def _reply(self, rng: random.Random, domain: str, kind: str, item: str, long: bool, to: str | None = None) -> str:
         def make() -> str:
             if not long:
                 tips = self._tips(rng, domain, item, 1 if rng.random() < 0.8 else 2, 0.1)
@@ -242,7 +242,7 @@ class Composer:
             opener = self.fill(rng, rng.choice(_OPENERS), item)
             tips = self._tips(rng, domain, item, rng.randint(6, 9), 1.5)
             closing = rng.choice(_CLOSINGS)
-            return _within(lambda kept: "\n\n".join([opener, _body(rng, kind, item, kept, self.context), closing]),
+            return _within(lambda kept: "\n\n".join([opener, _body(rng, kind, item, kept, self.context, to), closing]),
                            tips)
         return self._unique(rng, make)
 
@@ -261,8 +261,13 @@ class Composer:
     def segment(self, rng: random.Random, family: tuple[str, str], rounds: int, long: bool) -> list[tuple[str, str, bool]]:
         domain, kind = family
         item = rng.choice(_domains()[domain]["items"])
-        user, ack = self._user(rng, rng.choice(_REQUESTS[kind]), item, 0.45, None)
-        reply, back = self._answer(rng, self._reply(rng, domain, kind, item, long), ack)
+        request = rng.choice(_REQUESTS[kind])
+        to = None
+        if "{person}" in request:  # a draft is addressed to the person the request names
+            to = _DRAWS["person"](rng)
+            request = request.replace("{person}", to)
+        user, ack = self._user(rng, request, item, 0.45, None)
+        reply, back = self._answer(rng, self._reply(rng, domain, kind, item, long, to), ack)
         turns = [("user", user, False), ("assistant", reply, False)]
         for _ in range(rounds - 1):
             if rng.random() < 0.2:
@@ -330,7 +335,7 @@ def side_messages(rng: random.Random) -> int:
     return rng.choices((4, 5, 6), weights=(60, 36, 4))[0]
 
 
-def _body(rng: random.Random, kind: str, item: str, tips: list[str], context: dict) -> str:
+def _body(rng: random.Random, kind: str, item: str, tips: list[str], context: dict, to: str | None = None) -> str:
     if kind in ("ideas", "steps", "troubleshoot", "review"):
         lead = {"ideas": "A few ideas:", "steps": "Step by step:", "troubleshoot": "The usual culprits, most likely first:",
                 "review": "What I'd keep and what I'd change:"}[kind]
@@ -346,7 +351,7 @@ def _body(rng: random.Random, kind: str, item: str, tips: list[str], context: di
                 "\n\nOption two, more effort but more reliable:\n" + " ".join(tips[half:]) +
                 "\n\nIf I had to pick, I'd start with option " + rng.choice(("one", "two")) + ".")
     if kind == "draft":
-        name = rng.choice(words("filler_names"))
+        name = to or rng.choice(words("filler_names"))
         return (f"Here's a draft:\n\nHi {name},\n\nI wanted to share where I've got to with {item}. "
                 + " ".join(tips[:2]) + f"\n\nLet me know what you think.\n\nBest,\n{context['first_name']}\n\n"
                 "A few notes on the draft: " + " ".join(tips[2:]))

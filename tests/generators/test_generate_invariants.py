@@ -273,3 +273,24 @@ def test_hard_negatives_are_registered_for_other_people(con):
                            JOIN questions q USING (question_id)
                            WHERE f.subject NOT IN ('user', 'assistant') AND NOT q.is_abstention""").fetchone()[0]
     assert stray == 0
+
+
+def test_a_draft_is_addressed_to_the_person_the_request_names():
+    import random
+    import re
+
+    from memcurve.generators.compose import Composer
+
+    composer = Composer("real", {"first_name": "Ellis", "job": "nurse", "hobby": "chess"})
+    rng = random.Random(7)
+    checked = 0
+    for _ in range(300):
+        _, segments, _ = composer.conversation(rng)
+        for segment in segments:
+            for (_, asked, _), (_, reply, _) in zip(segment[::2], segment[1::2]):
+                greeting = re.search(r"Here's a draft:\n\nHi ([^,]+),", reply)
+                if greeting:
+                    named = re.search(r"(?:send to|note to|message to) (.+?) (?:about|explaining)", asked)
+                    assert named and named.group(1) == greeting.group(1), (asked, reply[:80])
+                    checked += 1
+    assert checked >= 10
