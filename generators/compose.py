@@ -351,7 +351,7 @@ def _body(rng: random.Random, kind: str, item: str, tips: list[str], context: di
                 "\n\nOption two, more effort but more reliable:\n" + " ".join(tips[half:]) +
                 "\n\nIf I had to pick, I'd start with option " + rng.choice(("one", "two")) + ".")
     if kind == "draft":
-        name = to or rng.choice(words("filler_names"))
+        name = to or _DRAWS["person"](rng)
         return (f"Here's a draft:\n\nHi {name},\n\nI wanted to share where I've got to with {item}. "
                 + " ".join(tips[:2]) + f"\n\nLet me know what you think.\n\nBest,\n{context['first_name']}\n\n"
                 "A few notes on the draft: " + " ".join(tips[2:]))

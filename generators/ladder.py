@@ -80,8 +80,7 @@ def _span(text: str, asked: set[str], against: set[str], aim: float, forbidden: 
     picked: list[str] = []
     for word in words[start:start + MAX_SPAN]:
         pieces = _WORD.findall(word.lower())
-        if "$" in word or '"' in word or any(p in forbidden or p.removesuffix("'s") in forbidden or any(ch.isdigit() for ch in p)
-                                                       for p in pieces):
+        if "$" in word or '"' in word or any(_unquotable(p, forbidden) for p in pieces):
             break
         picked.append(word)
     while picked and all(p in STOPWORDS for p in _WORD.findall(picked[-1].lower())):
@@ -92,6 +91,11 @@ def _span(text: str, asked: set[str], against: set[str], aim: float, forbidden: 
     if len((asked | new) & against) / len(asked | new) < aim:
         return None
     return " ".join(picked).strip(" ,\"'()")
+
+
+def _unquotable(piece: str, forbidden: set[str]) -> bool:
+    """A word piece no quote may hold: a forbidden word (also as a possessive, "coworker's") or a number."""
+    return piece in forbidden or piece.removesuffix("'s") in forbidden or any(ch.isdigit() for ch in piece)
 
 
 _FRAMED = re.compile("^(?:" + "|".join(re.escape(f).replace(re.escape("{span}"), '[^"]*')
