@@ -34,7 +34,8 @@ class GenerationConfig:
     start_date: str = "2024-01-08"  # the first conversation day
     length: str = "real"  # real: assistant replies of 150-400 tokens; short: brief turns for fast offline demos
     overlap_levels: tuple[str, ...] = ("high", "medium", "low")  # the ladder cycled over a persona's questions
-    change_interval_days: tuple[int, int] = (60, 540)  # a changing fact keeps each value this many days
+    change_interval_days: tuple[int, int] = (60, 540)  # the spacing aimed at between a changing fact's values; the
+    # days a value actually held vary with the conversation rhythm around it (`memcurve info` prints them)
     fillers_from: tuple[str, ...] = ()  # real chat corpora (JSON/JSONL files or memcurve stores) for plain fillers
     writer: str | None = None  # an Inspect model that rewrites every conversation (off by default)
     writer_attempts: int = 2  # tries per conversation before the template text stays

@@ -2,8 +2,9 @@
 
 Shows the source data's faults for an imported benchmark (which evidence links are broken, which sessions
 repeat, ...), the row counts, questions per category and per history size, history tokens per size, the
-question-evidence word-overlap distribution per category (how much keyword search gets for free), and the
-content hash that two runs with the same seed and config must share.
+question-evidence word-overlap distribution per category (how much keyword search gets for free), how long
+each superseded value of a changing fact held (a value that changes every few weeks is not how people change
+cars or managers), and the content hash that two runs with the same seed and config must share.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ def describe(path: Path) -> str:
     try:
         con.execute("SET enable_progress_bar = false")
         sections = [_header(con, Path(path)), *_import_faults(con), _counts(con), _per_category(con), _per_size(con),
-                    _tokens(con), _overlap(con), _levels(con), f"content hash: {content_hash(con)}"]
+                    _tokens(con), _overlap(con), _levels(con), _change_intervals(con),
+                    f"content hash: {content_hash(con)}"]
     finally:
         con.close()
     return "\n\n".join(sections)
@@ -143,6 +145,31 @@ def _levels(con: duckdb.DuckDBPyConnection) -> str:
     rows.append(("all", *(sum(table[c].get(level, 0) for c in table) for level in levels)))
     return ("questions per overlap level (high: half the question's words in its evidence messages; medium: a "
             "third in the evidence conversations; none: no evidence)\n" + _table(["category", *levels], rows))
+
+
+CHANGE_BINS = (30, 90, 180, 365, 730)  # days: a month, a quarter, half a year, a year, two years
+
+
+def _change_intervals(con: duckdb.DuckDBPyConnection) -> str:
+    """Days each superseded fact value held (valid_from to valid_to), per slot and over all slots."""
+    title = "days a changing fact kept each superseded value (valid_from to valid_to)"
+    rows = con.execute("""
+        SELECT slot, count(*), min(d), quantile_cont(d, 0.1), median(d), quantile_cont(d, 0.9), max(d),
+               list(d)
+        FROM (SELECT coalesce(slot, '-') AS slot, date_diff('day', valid_from, valid_to) AS d FROM facts
+              WHERE superseded_by IS NOT NULL AND valid_from IS NOT NULL AND valid_to IS NOT NULL)
+        GROUP BY ROLLUP (slot) ORDER BY slot IS NULL, slot
+    """).fetchall()
+    if not rows or rows[-1][1] == 0:
+        return f"{title}: none"
+    edges = [f"<{CHANGE_BINS[0]}", *(f"{a}-{b - 1}" for a, b in zip(CHANGE_BINS, CHANGE_BINS[1:])),
+             f">={CHANGE_BINS[-1]}"]
+    table = []
+    for slot, n, lo, p10, med, p90, hi, days in rows:
+        counts = [sum(1 for d in days if (i == 0 or d >= CHANGE_BINS[i - 1]) and (i == len(CHANGE_BINS)
+                      or d < CHANGE_BINS[i])) for i in range(len(CHANGE_BINS) + 1)]
+        table.append((slot or "all", n, lo, round(p10), round(med), round(p90), hi, *counts))
+    return f"{title}\n" + _table(["slot", "values", "min", "p10", "median", "p90", "max", *edges], table)
 
 
 def _overlap(con: duckdb.DuckDBPyConnection) -> str:

@@ -204,3 +204,28 @@ def test_exported_rich_store_keeps_defect_free_values(tmp_path):
     chain = facts.filter(pl.col("slot") == "home_city").sort("valid_from")
     assert chain["value"].to_list() == ["Leeds", "York"]
     assert chain["superseded_by"].to_list() == ["p000-f0004", None]
+
+
+def test_info_prints_how_long_each_superseded_value_held(tmp_path):
+    db = defects.build_rich_store(tmp_path / "rich.duckdb")
+    con = duckdb.connect(str(db), read_only=True)
+    (held,) = con.execute("SELECT date_diff('day', valid_from, valid_to) FROM facts "
+                          "WHERE slot = 'home_city' AND superseded_by IS NOT NULL").fetchone()
+    con.close()
+    lines = _section(describe(db), "days a changing fact kept each superseded value")
+    assert lines[0].split() == ["slot", "values", "min", "p10", "median", "p90", "max", "<30", "30-89", "90-179",
+                                "180-364", "365-729", ">=730"]
+    bins = [held < 30, 30 <= held < 90, 90 <= held < 180, 180 <= held < 365, 365 <= held < 730, held >= 730]
+    expected = ["1", *[str(held)] * 5, *("1" if b else "0" for b in bins)]
+    assert _row(lines, "home_city") == expected
+    assert _row(lines, "all") == expected
+
+
+def test_info_says_none_when_no_value_was_superseded(tiny_store):
+    assert "days a changing fact kept each superseded value (valid_from to valid_to): none" in describe(tiny_store)
+
+
+def test_generated_values_hold_months_not_days(generated):
+    lines = _section(describe(generated), "days a changing fact kept each superseded value")
+    values, low = int(_row(lines, "all")[0]), int(_row(lines, "all")[1])
+    assert values > 0 and low >= 28  # aimed at 60..540 days; the rhythm of conversations moves a change by weeks
