@@ -167,11 +167,18 @@ class PersonaFillers:
         speaker = next(s for s, _, marked in planted.turns if marked)
         turns = [t for seg in filler.segments for t in seg]
         hosts = [i for i, t in enumerate(turns) if t[0] == speaker and t[1] in said and said[t[1]].aside
-                 and not (i and said[t[1]].opening and _foreign(said.get(turns[i - 1][1])))]
-        if not hosts:  # no decoy asides (a persona without decoys): any composed turn of the speaker
-            hosts = [i for i, t in enumerate(turns) if t[0] == speaker]
+                 and not (i and said[t[1]].opening and _foreign(said.get(turns[i - 1][1])))
+                 and not _names_someone_else(filler, i, said.get(t[1]))]
+        if not hosts:  # no clean decoy aside: any turn of the speaker naming no one else's value, else any turn
+            hosts = [i for i, t in enumerate(turns) if t[0] == speaker
+                     and not _names_someone_else(filler, i, said.get(t[1]))] or [
+                i for i, t in enumerate(turns) if t[0] == speaker]
         at = rng.choice(hosts)
         host = said.get(turns[at][1]) or Said(speaker, turns[at][1], first=speaker == "user" and rng.random() < 0.5)
+        kept = list(filler.others)
+        if _names_someone_else(filler, at, host) and host.opening:  # it acknowledged someone else's news: no more
+            kept = [(i, fact) for i, fact in kept if i != at or fact is host.fact]
+            host = replace(host, opening=None)
         sentence, ack = aside_lines(planted.turns)
         text = replace(host, aside=sentence).text()
         if text in self.composer.used:  # the same sentence on the same bare turn elsewhere: said the other way
@@ -181,7 +188,6 @@ class PersonaFillers:
         negative = [i for i, t in enumerate(turns) if t[2]]
         others = [(negative[0], fact) for fact in filler.facts] if negative else []
         answer = _opening(said, turns[at + 1][1]) if at + 1 < len(turns) and turns[at + 1][0] != speaker else None
-        kept = list(filler.others)
         if host.fact is not None:  # the host's decoy, and its acknowledgement, no longer name someone else's value
             kept.remove((at, host.fact))
             if answer is not None:
@@ -234,6 +240,13 @@ def decoy_key_weights(keys: dict[str, list]) -> tuple[list[str], list[float]]:
     (generators.decoy_weights), times its items up to RANKING_WEIGHT (a ranking kind has several)."""
     names = sorted(keys)
     return names, [min(len(keys[k]), RANKING_WEIGHT) * decoy_weight(k) for k in names]
+
+
+def _names_someone_else(filler: Filler, at: int, host: Said | None) -> bool:
+    """Whether turn `at` states another person's value (a hard negative or its acknowledgement) other than the
+    host's own decoy aside, which the planted aside replaces: that turn cannot carry evidence."""
+    own = host.fact if host is not None else None
+    return any(i == at and fact is not own and fact.subject not in ("user", "assistant") for i, fact in filler.others)
 
 
 def _foreign(said: Said | None) -> bool:
