@@ -25,7 +25,7 @@ from memcurve.generators.config import GenerationConfig
 from memcurve.generators.fillers import FillerMaker
 from memcurve.generators.ladder import forbidden_words, worded
 from memcurve.generators.overlap import STOPWORDS
-from memcurve.generators.histories import MAX_SPREAD, Shape, form_chains, layout_chain
+from memcurve.generators.histories import Shape, form_chains, layout_chain
 from memcurve.generators.personas import Persona, make_persona
 from memcurve.generators.planting.common import ChainState
 from memcurve.generators.planting.registry import PLANTERS
@@ -33,7 +33,7 @@ from memcurve.generators.emit import (Ids, clear_caches, draft_tokens, emit_conv
                                       emit_facts_for_question, emit_histories, emit_question, text_words)
 from memcurve.generators.rows import RowBuffer
 from memcurve.generators.templating import Pack
-from memcurve.generators.timeline import DAY, MINUTE, asked_at, starts, stretch, waking
+from memcurve.generators.timeline import DAY, MINUTE, asked_at, starts, waking
 
 SINGLE_SHARE = 0.4  # ConvoMem: about 40% of items have one evidence message
 
@@ -53,10 +53,7 @@ def build_persona(index: int, config: GenerationConfig, pack: Pack, maker: Fille
     chains = form_chains(shapes, config.questions_per_history, _caps(slots_total, persona))
 
     start_day = datetime.fromisoformat(config.start_date) + timedelta(days=index % 5)
-    low, high = config.change_interval_days
-    changes = max((s.n for s in shapes if s.category == "changing_facts"), default=1) - 1
-    # room for every change at least `low` days apart on average (the widest evidence span is 2 * MAX_SPREAD)
-    window = stretch(starts(slots_total, start_day, rng), changes * low / (2 * MAX_SPREAD), rng)
+    window = starts(slots_total, start_day, rng)
     span_days = max(1.0, (window[-1] - window[0]) / DAY)
     ids = Ids(pid)
     ladder_rng = random.Random(f"memcurve:{config.seed}:{index}:overlap")
@@ -75,6 +72,7 @@ def build_persona(index: int, config: GenerationConfig, pack: Pack, maker: Fille
     next_conv = slots_total
     question_no = 0
     levels_used: dict[str, int] = {}
+    low, high = config.change_interval_days
     for chain_no, chain in enumerate(chains):
         chain_id = f"{pid}-h{chain_no:02d}"
         state = ChainState()

@@ -22,7 +22,6 @@ from functools import cache
 
 TARGETS = (0.15, 0.5, 0.85)  # early, middle, recent
 SPREAD = 0.08  # multi-evidence questions spread their messages over +-SPREAD around the target
-MAX_SPREAD = 0.48  # the widest half-width a question's evidence may take (share of the timeline)
 FILL_AHEAD = 0.75  # all of a chain's evidence has joined by about this share of the largest size
 
 
@@ -109,7 +108,7 @@ def layout_chain(ns: Sequence[int], slots_total: int, rng: random.Random,
     offset = rng.randrange(len(TARGETS))
     slots, targets = [], []
     for qi, n in enumerate(ns):
-        spread = SPREAD if spreads is None or spreads[qi] is None else min(MAX_SPREAD, spreads[qi])
+        spread = SPREAD if spreads is None or spreads[qi] is None else min(0.48, spreads[qi])
         target = min(0.98, max(0.02, TARGETS[(qi + offset) % len(TARGETS)] + rng.uniform(-0.05, 0.05)))
         if recent is not None and recent[qi]:
             target = 1.0

@@ -8,7 +8,6 @@ Times are microseconds since the Unix epoch (naive UTC), as the store keeps them
 
 from __future__ import annotations
 
-import math
 import random
 from datetime import datetime, timedelta
 
@@ -47,26 +46,6 @@ def starts(count: int, first_day: datetime, rng: random.Random) -> list[int]:
         _, low, high = GAPS[rng.choices(kinds, weights)[0]]
         t = waking(t + max(CONVERSATION_ROOM, rng.randint(low, high) * MINUTE), rng)
         out.append(t)
-    return out
-
-
-def stretch(times: list[int], min_days: float, rng: random.Random) -> list[int]:
-    """`times` with whole days added to random gaps until the first and last lie `min_days` apart.
-
-    A short timeline (a few dozen conversations) would otherwise squeeze a changing fact's values into days.
-    Whole days keep every time of day, so waking hours and the order hold; a timeline long enough already is
-    returned as it is, without drawing from `rng`.
-    """
-    short = math.ceil(min_days - (times[-1] - times[0]) / DAY) if len(times) > 1 else 0
-    if short <= 0:
-        return times
-    extra = [0] * (len(times) - 1)
-    for _ in range(short):
-        extra[rng.randrange(len(extra))] += 1
-    out, added = [times[0]], 0
-    for t, days in zip(times[1:], extra):
-        added += days * DAY
-        out.append(t + added)
     return out
 
 

@@ -120,30 +120,3 @@ def test_a_random_ranking_finds_multi_evidence_questions_more_often():
     assert round(_random_recall_any(30, 2, 5), 4) == round(1 - 98280 / 142506, 4)  # C(28,5) / C(30,5)
     assert _random_recall_any(30, 6, 5) > 0.69 > _random_recall_any(300, 6, 5)
     assert _random_recall_any(4, 1, 5) == 1.0 and _random_recall_any(30, 0, 5) == 0.0
-
-
-def test_a_short_timeline_is_stretched_by_whole_days_to_hold_its_changes():
-    import random
-
-    from memcurve.generators.timeline import DAY, WAKE_FROM, WAKE_TO, starts, stretch
-    from datetime import datetime
-    times = starts(12, datetime(2024, 1, 8), random.Random(4))
-    rng = random.Random(9)
-    longer = stretch(times, 300, rng)
-    assert (longer[-1] - longer[0]) / DAY >= 300 > (times[-1] - times[0]) / DAY
-    assert all(b > a for a, b in zip(longer, longer[1:]))
-    assert [t % DAY for t in longer] == [t % DAY for t in times]  # whole days: the clock time is kept
-    assert all(WAKE_FROM <= t % DAY < WAKE_TO for t in longer)
-    state = rng.getstate()
-    assert stretch(longer, 300, rng) == longer and rng.getstate() == state  # long enough: unchanged, no draw
-
-
-def test_a_small_generation_changes_facts_months_apart(tmp_path):
-    out = tmp_path / "small.duckdb"
-    generate(build_config({"seed": 3, "personas": 2, "sizes": "1,3,10"}), out, force=False, progress=False)
-    con = duckdb.connect(str(out), read_only=True)
-    days = [d for (d,) in con.execute("SELECT date_diff('day', valid_from, valid_to) FROM facts "
-                                      "WHERE superseded_by IS NOT NULL").fetchall()]
-    con.close()
-    # aimed at 60..540 days; a short history's timeline is stretched so the changes fit (they held 0 days before)
-    assert days and min(days) >= 20 and sorted(days)[len(days) // 2] >= 60
