@@ -170,9 +170,8 @@ class PersonaFillers:
                  and not (i and said[t[1]].opening and _foreign(said.get(turns[i - 1][1])))
                  and not _names_someone_else(filler, i, said.get(t[1]))]
         if not hosts:  # no clean decoy aside: any turn of the speaker naming no one else's value, else any turn
-            hosts = [i for i, t in enumerate(turns) if t[0] == speaker
-                     and not _names_someone_else(filler, i, said.get(t[1]))] or [
-                i for i, t in enumerate(turns) if t[0] == speaker]
+            spoken = [i for i, t in enumerate(turns) if t[0] == speaker]
+            hosts = [i for i in spoken if not _names_someone_else(filler, i, said.get(turns[i][1]))] or spoken
         at = rng.choice(hosts)
         host = said.get(turns[at][1]) or Said(speaker, turns[at][1], first=speaker == "user" and rng.random() < 0.5)
         kept = list(filler.others)
@@ -203,7 +202,7 @@ class PersonaFillers:
             out[at + 1] = self.fresh(rng, [(out[at + 1][0], text, False)])[0]  # a bare turn may be used already
             if ack:  # the acknowledgement names the value too: evidence that restates it (someone else's value
                 restating.append(at + 1)  # is registered as theirs)
-                others += [(at + 1, fact) for fact in planted.facts if fact.subject not in ("user", "assistant")]
+                others += [(at + 1, fact) for fact in planted.facts if _of_someone_else(fact)]
         return ConversationDraft(filler.topic, out, planted.facts, others=others, restating=restating)
 
     def fresh(self, rng: random.Random, turns: list[tuple[str, str, bool]]) -> list[tuple[str, str, bool]]:
@@ -246,12 +245,16 @@ def _names_someone_else(filler: Filler, at: int, host: Said | None) -> bool:
     """Whether turn `at` states another person's value (a hard negative or its acknowledgement) other than the
     host's own decoy aside, which the planted aside replaces: that turn cannot carry evidence."""
     own = host.fact if host is not None else None
-    return any(i == at and fact is not own and fact.subject not in ("user", "assistant") for i, fact in filler.others)
+    return any(i == at and fact is not own and _of_someone_else(fact) for i, fact in filler.others)
 
 
 def _foreign(said: Said | None) -> bool:
     """Whether a turn's aside names someone else's value (an evidence turn must not acknowledge one)."""
-    return said is not None and said.fact is not None and said.fact.subject not in ("user", "assistant")
+    return said is not None and said.fact is not None and _of_someone_else(said.fact)
+
+
+def _of_someone_else(fact) -> bool:
+    return fact.subject not in ("user", "assistant")
 
 
 def _opening(said: dict, text: str) -> Said | None:

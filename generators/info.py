@@ -9,6 +9,7 @@ cars or managers), and the content hash that two runs with the same seed and con
 
 from __future__ import annotations
 
+import bisect
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -166,8 +167,9 @@ def _change_intervals(con: duckdb.DuckDBPyConnection) -> str:
              f">={CHANGE_BINS[-1]}"]
     table = []
     for slot, n, lo, p10, med, p90, hi, days in rows:
-        counts = [sum(1 for d in days if (i == 0 or d >= CHANGE_BINS[i - 1]) and (i == len(CHANGE_BINS)
-                      or d < CHANGE_BINS[i])) for i in range(len(CHANGE_BINS) + 1)]
+        counts = [0] * (len(CHANGE_BINS) + 1)
+        for d in days:
+            counts[bisect.bisect_right(CHANGE_BINS, d)] += 1
         table.append((slot or "all", n, lo, round(p10), round(med), round(p90), hi, *counts))
     return f"{title}\n" + _table(["slot", "values", "min", "p10", "median", "p90", "max", *edges], table)
 
